@@ -1,0 +1,607 @@
+//! Input validation shared by the server, the SDK and the console.
+//!
+//! Request bodies are first read into [`Raw`] values, which keep exactly what the caller sent
+//! (a number with a fraction, a string where a number belongs, `null`, a missing field), so
+//! every rule can say precisely what was wrong: "cpuCount must be an integer from 1 to 8,
+//! got 2.5".
+
+use crate::dockerfile::Dockerfile;
+use crate::lint::{self, Diagnostic, Severity};
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// Smallest `cpuCount`.
+pub const CPU_MIN: u32 = 1;
+/// Largest `cpuCount`.
+pub const CPU_MAX: u32 = 8;
+/// `cpuCount` when omitted.
+pub const CPU_DEFAULT: u32 = 2;
+/// Smallest `memoryMB`.
+pub const MEMORY_MIN_MB: u32 = 128;
+/// Largest `memoryMB`.
+pub const MEMORY_MAX_MB: u32 = 8192;
+/// `memoryMB` when omitted.
+pub const MEMORY_DEFAULT_MB: u32 = 512;
+/// Step the console's memory slider uses (any integer in range is accepted by the API).
+pub const MEMORY_STEP_MB: u32 = 128;
+/// The sandbox disk size reported for every template (20 GB, fixed).
+pub const DISK_SIZE_MB: u32 = 20_480;
+/// Largest Dockerfile, in bytes of UTF-8.
+pub const DOCKERFILE_MAX_BYTES: usize = 256 * 1024;
+/// Longest alias.
+pub const ALIAS_MAX_LEN: usize = 63;
+/// Sandbox `timeout` when omitted, in seconds (24 h).
+pub const SANDBOX_TIMEOUT_DEFAULT_S: u32 = 86_400;
+/// Largest sandbox `timeout`, in seconds (24 h).
+pub const SANDBOX_TIMEOUT_MAX_S: u32 = 86_400;
+/// Most entries in `metadata` or `envVars`.
+pub const MAP_MAX_ENTRIES: usize = 64;
+/// Longest key in `metadata` or `envVars`.
+pub const MAP_KEY_MAX_LEN: usize = 256;
+/// Longest value in `metadata` or `envVars`, in bytes.
+pub const MAP_VALUE_MAX_BYTES: usize = 8 * 1024;
+/// `limit` of list calls when omitted.
+pub const LIST_LIMIT_DEFAULT: u32 = 100;
+/// Largest `limit` of list calls.
+pub const LIST_LIMIT_MAX: u32 = 100;
+
+/// A JSON-like value exactly as the caller sent it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Raw {
+    /// The field was not sent.
+    #[default]
+    Absent,
+    /// `null`.
+    Null,
+    /// `true` / `false`.
+    Bool(bool),
+    /// A number (JSON has one number type; integers are numbers without a fraction).
+    Number(f64),
+    /// A string.
+    Str(String),
+    /// An array.
+    Array(Vec<Raw>),
+    /// An object, in the order sent.
+    Object(Vec<(String, Raw)>),
+}
+
+impl Raw {
+    /// A short description for error messages: `9`, `2.5`, `"4" (a string)`, `null`, …
+    pub fn describe(&self) -> String {
+        match self {
+            Raw::Absent => "nothing".into(),
+            Raw::Null => "null".into(),
+            Raw::Bool(b) => b.to_string(),
+            Raw::Number(n) => format_number(*n),
+            Raw::Str(s) => {
+                let shown: String = s.chars().take(40).collect();
+                let more = if shown.len() < s.len() { "…" } else { "" };
+                format!("{shown:?}{more} (a string)")
+            }
+            Raw::Array(_) => "an array".into(),
+            Raw::Object(_) => "an object".into(),
+        }
+    }
+}
+
+fn format_number(n: f64) -> String {
+    if n.abs() >= 1e15 {
+        format!("{n:e}")
+    } else if n.fract() == 0.0 {
+        format!("{}", n as i64)
+    } else {
+        format!("{n}")
+    }
+}
+
+impl<'de> Deserialize<'de> for Raw {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Raw, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Raw;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_unit<E>(self) -> Result<Raw, E> {
+                Ok(Raw::Null)
+            }
+            fn visit_none<E>(self) -> Result<Raw, E> {
+                Ok(Raw::Null)
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Raw, D::Error> {
+                Raw::deserialize(d)
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Raw, E> {
+                Ok(Raw::Bool(v))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Raw, E> {
+                Ok(Raw::Number(v as f64))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Raw, E> {
+                Ok(Raw::Number(v as f64))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Raw, E> {
+                Ok(Raw::Number(v))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Raw, E> {
+                Ok(Raw::Str(v.to_string()))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Raw, E> {
+                Ok(Raw::Str(v))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Raw, A::Error> {
+                let mut out = Vec::new();
+                while let Some(v) = a.next_element()? {
+                    out.push(v);
+                }
+                Ok(Raw::Array(out))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Raw, A::Error> {
+                let mut out = Vec::new();
+                while let Some((k, v)) = a.next_entry::<String, Raw>()? {
+                    out.push((k, v));
+                }
+                Ok(Raw::Object(out))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// One field's problem.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// The field as named on the wire (`cpuCount`, `metadata.owner`, …).
+    pub field: String,
+    /// The whole message, starting with the field name.
+    pub message: String,
+}
+
+/// Everything wrong with one request. Never empty.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidationError {
+    /// The problems, in field order.
+    pub errors: Vec<FieldError>,
+}
+
+impl ValidationError {
+    /// A single-field error.
+    pub fn one(field: impl Into<String>, message: impl Into<String>) -> Self {
+        ValidationError {
+            errors: vec![FieldError {
+                field: field.into(),
+                message: message.into(),
+            }],
+        }
+    }
+}
+
+impl fmt::Display for ValidationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.errors.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            f.write_str(&e.message)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ValidationError {}
+
+#[derive(Default)]
+struct Errors(Vec<FieldError>);
+
+impl Errors {
+    fn add(&mut self, field: &str, message: String) {
+        self.0.push(FieldError {
+            field: field.to_string(),
+            message,
+        });
+    }
+    fn finish<T>(self, value: impl FnOnce() -> T) -> Result<T, ValidationError> {
+        if self.0.is_empty() {
+            Ok(value())
+        } else {
+            Err(ValidationError { errors: self.0 })
+        }
+    }
+}
+
+/// An integer field within `[min, max]`, or `default` when absent.
+pub fn int_in_range(field: &str, raw: &Raw, min: u32, max: u32, default: u32) -> Result<u32, String> {
+    match raw {
+        Raw::Absent => Ok(default),
+        Raw::Number(n) if n.fract() == 0.0 && *n >= min as f64 && *n <= max as f64 => Ok(*n as u32),
+        other => {
+            let hint = if matches!(other, Raw::Null) {
+                format!(" (omit it to use the default, {default})")
+            } else {
+                String::new()
+            };
+            Err(format!(
+                "{field} must be an integer from {min} to {max}, got {}{hint}",
+                other.describe()
+            ))
+        }
+    }
+}
+
+/// Checks a `cpuCount` value (absent → default 2).
+pub fn cpu_count(raw: &Raw) -> Result<u32, String> {
+    int_in_range("cpuCount", raw, CPU_MIN, CPU_MAX, CPU_DEFAULT)
+}
+
+/// Checks a `memoryMB` value (absent → default 512).
+pub fn memory_mb(raw: &Raw) -> Result<u32, String> {
+    int_in_range("memoryMB", raw, MEMORY_MIN_MB, MEMORY_MAX_MB, MEMORY_DEFAULT_MB)
+}
+
+/// Checks an alias: 1–63 characters of `a-z 0-9 - _`, starting with a letter or digit.
+pub fn alias(value: &str) -> Result<(), String> {
+    const RULE: &str = "1 to 63 characters of a-z, 0-9, '-' and '_', starting with a letter or digit";
+    if value.is_empty() {
+        return Err(format!("alias must be {RULE}, got an empty string"));
+    }
+    if value.chars().count() > ALIAS_MAX_LEN {
+        return Err(format!(
+            "alias must be {RULE}, got {} characters",
+            value.chars().count()
+        ));
+    }
+    if let Some(c) = value
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-' || *c == '_'))
+    {
+        let hint = if c.is_ascii_uppercase() { " (use lower case)" } else { "" };
+        return Err(format!("alias must be {RULE}; {c:?} is not allowed{hint}"));
+    }
+    if !value.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+        return Err(format!("alias must be {RULE}; it starts with {:?}", value.chars().next().unwrap_or(' ')));
+    }
+    Ok(())
+}
+
+/// The outcome of checking a Dockerfile that can be submitted.
+#[derive(Debug, Clone)]
+pub struct CheckedDockerfile {
+    /// The parsed file.
+    pub parsed: Dockerfile,
+    /// Lint findings (errors make the build fail at once; warnings go to the logs).
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl CheckedDockerfile {
+    /// The first lint error, if any.
+    pub fn first_error(&self) -> Option<&Diagnostic> {
+        self.diagnostics.iter().find(|d| d.severity == Severity::Error)
+    }
+}
+
+/// Checks a Dockerfile for submission. Missing, empty, too large, unparsable or `FROM`-less
+/// files are rejected (they can never build); anything else is accepted with its lint
+/// findings.
+pub fn dockerfile(text: &str) -> Result<CheckedDockerfile, String> {
+    if text.trim().is_empty() {
+        return Err("dockerfile must not be empty: send the Dockerfile's text, starting with FROM".into());
+    }
+    if text.len() > DOCKERFILE_MAX_BYTES {
+        return Err(format!(
+            "dockerfile must be at most {} KiB, got {:.1} KiB",
+            DOCKERFILE_MAX_BYTES / 1024,
+            text.len() as f64 / 1024.0
+        ));
+    }
+    let parsed = Dockerfile::parse(text).map_err(|e| format!("dockerfile does not parse: {e}"))?;
+    if parsed.stages().next().is_none() {
+        return Err("dockerfile has no FROM instruction: start it with a base image, e.g. FROM debian:12".into());
+    }
+    let diagnostics = lint::lint(&parsed);
+    Ok(CheckedDockerfile { parsed, diagnostics })
+}
+
+/// A validated `POST /templates` request.
+#[derive(Debug, Clone)]
+pub struct CreateTemplate {
+    /// The Dockerfile text.
+    pub dockerfile: String,
+    /// Parse and lint result of `dockerfile`.
+    pub checked: CheckedDockerfile,
+    /// The alias, if any.
+    pub alias: Option<String>,
+    /// vCPUs.
+    pub cpu_count: u32,
+    /// Memory in MB.
+    pub memory_mb: u32,
+}
+
+/// `POST /templates` body as sent, before validation.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateTemplateInput {
+    /// `dockerfile`.
+    #[serde(default)]
+    pub dockerfile: Raw,
+    /// `alias`.
+    #[serde(default)]
+    pub alias: Raw,
+    /// `cpuCount`.
+    #[serde(default, rename = "cpuCount")]
+    pub cpu_count: Raw,
+    /// `memoryMB`.
+    #[serde(default, rename = "memoryMB")]
+    pub memory_mb: Raw,
+}
+
+/// Validates a create-template request, reporting every bad field at once.
+pub fn create_template(input: CreateTemplateInput) -> Result<CreateTemplate, ValidationError> {
+    let mut errs = Errors::default();
+    let mut checked = None;
+    let mut text = String::new();
+    match input.dockerfile {
+        Raw::Str(s) => match dockerfile(&s) {
+            Ok(c) => {
+                checked = Some(c);
+                text = s;
+            }
+            Err(m) => errs.add("dockerfile", m),
+        },
+        Raw::Absent => errs.add("dockerfile", "dockerfile is required: send the Dockerfile's text as a string".into()),
+        other => errs.add("dockerfile", format!("dockerfile must be a string, got {}", other.describe())),
+    }
+    let alias_value = match input.alias {
+        Raw::Absent => None,
+        Raw::Str(s) => match alias(&s) {
+            Ok(()) => Some(s),
+            Err(m) => {
+                errs.add("alias", m);
+                None
+            }
+        },
+        other => {
+            errs.add("alias", format!("alias must be a string, got {}", other.describe()));
+            None
+        }
+    };
+    let cpu = cpu_count(&input.cpu_count).unwrap_or_else(|m| {
+        errs.add("cpuCount", m);
+        0
+    });
+    let mem = memory_mb(&input.memory_mb).unwrap_or_else(|m| {
+        errs.add("memoryMB", m);
+        0
+    });
+    errs.finish(|| CreateTemplate {
+        dockerfile: text,
+        checked: checked.expect("set when there are no errors"),
+        alias: alias_value,
+        cpu_count: cpu,
+        memory_mb: mem,
+    })
+}
+
+/// `POST /sandboxes` body as sent, before validation.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateSandboxInput {
+    /// `templateID` (an id or an alias).
+    #[serde(default, rename = "templateID")]
+    pub template_id: Raw,
+    /// `timeout` in seconds.
+    #[serde(default)]
+    pub timeout: Raw,
+    /// `metadata`.
+    #[serde(default)]
+    pub metadata: Raw,
+    /// `envVars`.
+    #[serde(default, rename = "envVars")]
+    pub env_vars: Raw,
+}
+
+/// A validated `POST /sandboxes` request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreateSandbox {
+    /// Template id or alias.
+    pub template_id: String,
+    /// Seconds until the sandbox is stopped.
+    pub timeout_s: u32,
+    /// Caller's key/value labels.
+    pub metadata: BTreeMap<String, String>,
+    /// Environment variables for the sandbox.
+    pub env_vars: BTreeMap<String, String>,
+}
+
+/// Validates a create-sandbox request, reporting every bad field at once.
+pub fn create_sandbox(input: CreateSandboxInput) -> Result<CreateSandbox, ValidationError> {
+    let mut errs = Errors::default();
+    let template_id = match input.template_id {
+        Raw::Str(s) if !s.trim().is_empty() && s.len() <= 128 => s,
+        Raw::Absent => {
+            errs.add("templateID", "templateID is required: a template id or alias".into());
+            String::new()
+        }
+        other => {
+            errs.add(
+                "templateID",
+                format!("templateID must be a template id or alias (a non-empty string of at most 128 bytes), got {}", other.describe()),
+            );
+            String::new()
+        }
+    };
+    let timeout_s = int_in_range("timeout", &input.timeout, 1, SANDBOX_TIMEOUT_MAX_S, SANDBOX_TIMEOUT_DEFAULT_S)
+        .map(|v| v)
+        .unwrap_or_else(|m| {
+            errs.add("timeout", format!("{m} (seconds)"));
+            0
+        });
+    let metadata = string_map("metadata", input.metadata, false, &mut errs);
+    let env_vars = string_map("envVars", input.env_vars, true, &mut errs);
+    errs.finish(|| CreateSandbox {
+        template_id,
+        timeout_s,
+        metadata,
+        env_vars,
+    })
+}
+
+/// Whether `name` is a usable environment variable name.
+pub fn env_var_name(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+fn string_map(field: &str, raw: Raw, env: bool, errs: &mut Errors) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let entries = match raw {
+        Raw::Absent => return out,
+        Raw::Object(e) => e,
+        other => {
+            errs.add(field, format!("{field} must be an object of string values, got {}", other.describe()));
+            return out;
+        }
+    };
+    if entries.len() > MAP_MAX_ENTRIES {
+        errs.add(field, format!("{field} may have at most {MAP_MAX_ENTRIES} entries, got {}", entries.len()));
+        return out;
+    }
+    for (k, v) in entries {
+        let name = format!("{field}.{k}");
+        if k.is_empty() || k.len() > MAP_KEY_MAX_LEN {
+            errs.add(field, format!("{field} keys must be 1 to {MAP_KEY_MAX_LEN} bytes, got {:?}", k));
+            continue;
+        }
+        if env && !env_var_name(&k) {
+            errs.add(&name, format!("{field} key {k:?} is not a valid variable name: use letters, digits and '_', not starting with a digit"));
+            continue;
+        }
+        match v {
+            Raw::Str(s) if s.len() <= MAP_VALUE_MAX_BYTES => {
+                out.insert(k, s);
+            }
+            Raw::Str(_) => errs.add(&name, format!("{name} must be at most {} KiB", MAP_VALUE_MAX_BYTES / 1024)),
+            other => errs.add(&name, format!("{name} must be a string, got {}", other.describe())),
+        }
+    }
+    out
+}
+
+/// Checks a list `limit` query value (absent → 100).
+pub fn list_limit(value: Option<&str>) -> Result<u32, String> {
+    match value {
+        None => Ok(LIST_LIMIT_DEFAULT),
+        Some(v) => match v.parse::<u32>() {
+            Ok(n) if (1..=LIST_LIMIT_MAX).contains(&n) => Ok(n),
+            _ => Err(format!("limit must be an integer from 1 to {LIST_LIMIT_MAX}, got {v:?}")),
+        },
+    }
+}
+
+/// Checks a `logsOffset` query value (absent → 0).
+pub fn logs_offset(value: Option<&str>) -> Result<u32, String> {
+    match value {
+        None => Ok(0),
+        Some(v) => v
+            .parse::<u32>()
+            .map_err(|_| format!("logsOffset must be a non-negative integer, got {v:?}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(json: &str) -> CreateTemplateInput {
+        serde_json::from_str(json).expect("valid input json")
+    }
+
+    fn err(json: &str) -> String {
+        create_template(input(json)).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn defaults() {
+        let t = create_template(input(r#"{"dockerfile":"FROM a:1"}"#)).unwrap();
+        assert_eq!((t.cpu_count, t.memory_mb, t.alias), (2, 512, None));
+    }
+
+    #[test]
+    fn cpu_and_memory_messages() {
+        assert_eq!(err(r#"{"dockerfile":"FROM a:1","cpuCount":9}"#), "cpuCount must be an integer from 1 to 8, got 9");
+        assert_eq!(err(r#"{"dockerfile":"FROM a:1","cpuCount":0}"#), "cpuCount must be an integer from 1 to 8, got 0");
+        assert_eq!(err(r#"{"dockerfile":"FROM a:1","cpuCount":2.5}"#), "cpuCount must be an integer from 1 to 8, got 2.5");
+        assert_eq!(err(r#"{"dockerfile":"FROM a:1","cpuCount":"4"}"#), "cpuCount must be an integer from 1 to 8, got \"4\" (a string)");
+        assert!(err(r#"{"dockerfile":"FROM a:1","cpuCount":null}"#).starts_with("cpuCount must be an integer from 1 to 8, got null"));
+        assert_eq!(err(r#"{"dockerfile":"FROM a:1","memoryMB":127}"#), "memoryMB must be an integer from 128 to 8192, got 127");
+        assert_eq!(err(r#"{"dockerfile":"FROM a:1","memoryMB":8193}"#), "memoryMB must be an integer from 128 to 8192, got 8193");
+        assert_eq!(err(r#"{"dockerfile":"FROM a:1","memoryMB":-1e300}"#), "memoryMB must be an integer from 128 to 8192, got -1e300");
+        let t = create_template(input(r#"{"dockerfile":"FROM a:1","cpuCount":8,"memoryMB":8192}"#)).unwrap();
+        assert_eq!((t.cpu_count, t.memory_mb), (8, 8192));
+    }
+
+    #[test]
+    fn every_bad_field_is_reported() {
+        let e = create_template(input(r#"{"cpuCount":9,"memoryMB":1,"alias":"Bad!"}"#)).unwrap_err();
+        let fields: Vec<_> = e.errors.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(fields, ["dockerfile", "alias", "cpuCount", "memoryMB"]);
+    }
+
+    #[test]
+    fn unknown_fields_are_rejected_by_name() {
+        let e = serde_json::from_str::<CreateTemplateInput>(r#"{"dockerfile":"FROM a","cpus":2}"#).unwrap_err();
+        assert!(e.to_string().contains("unknown field `cpus`"), "{e}");
+    }
+
+    #[test]
+    fn dockerfile_rules() {
+        assert!(err(r#"{}"#).contains("dockerfile is required"));
+        assert!(err(r#"{"dockerfile":"   \n"}"#).contains("must not be empty"));
+        assert!(err(r#"{"dockerfile":42}"#).contains("dockerfile must be a string, got 42"));
+        assert!(err(r##"{"dockerfile":"# just a comment\nRUN echo"}"##).contains("no FROM"));
+        assert!(err(r#"{"dockerfile":"FROM a\nRUN <<EOF\nx"}"#).contains("does not parse: line 2"));
+        let big = format!(r#"{{"dockerfile":"FROM a:1\n{}"}}"#, "#".repeat(DOCKERFILE_MAX_BYTES));
+        assert!(err(&big).contains("at most 256 KiB"));
+        // A lint error is not a validation error: it surfaces in the build.
+        let t = create_template(input(r#"{"dockerfile":"FROM a:1\nRUN echo x > /etc/resolv.conf"}"#)).unwrap();
+        assert_eq!(t.checked.first_error().unwrap().line, 2);
+    }
+
+    #[test]
+    fn alias_rules() {
+        assert!(alias("data-science").is_ok());
+        assert!(alias("a").is_ok());
+        assert!(alias("9_x").is_ok());
+        assert!(alias(&"a".repeat(63)).is_ok());
+        assert!(alias(&"a".repeat(64)).unwrap_err().contains("got 64 characters"));
+        assert!(alias("").unwrap_err().contains("empty"));
+        assert!(alias("-x").unwrap_err().contains("starts with '-'"));
+        assert!(alias("Data").unwrap_err().contains("use lower case"));
+        assert!(alias("a b").unwrap_err().contains("' ' is not allowed"));
+        assert!(alias("é").is_err());
+    }
+
+    #[test]
+    fn sandbox_rules() {
+        let ok: CreateSandboxInput = serde_json::from_str(r#"{"templateID":"base"}"#).unwrap();
+        let s = create_sandbox(ok).unwrap();
+        assert_eq!(s.timeout_s, 86_400);
+        let bad: CreateSandboxInput =
+            serde_json::from_str(r#"{"templateID":"","timeout":0,"metadata":{"a":1},"envVars":{"1X":"v"}}"#).unwrap();
+        let e = create_sandbox(bad).unwrap_err();
+        let fields: Vec<_> = e.errors.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(fields, ["templateID", "timeout", "metadata.a", "envVars.1X"]);
+        assert!(e.to_string().contains("timeout must be an integer from 1 to 86400, got 0 (seconds)"), "{e}");
+    }
+
+    #[test]
+    fn query_values() {
+        assert_eq!(list_limit(None), Ok(100));
+        assert_eq!(list_limit(Some("1")), Ok(1));
+        assert!(list_limit(Some("0")).unwrap_err().contains("limit must be an integer from 1 to 100"));
+        assert!(list_limit(Some("abc")).is_err());
+        assert_eq!(logs_offset(Some("3")), Ok(3));
+        assert!(logs_offset(Some("-1")).is_err());
+    }
+}
