@@ -7,7 +7,7 @@
 
 use crate::dockerfile::Dockerfile;
 use crate::lint::{self, Diagnostic, Severity};
-use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::fmt;
