@@ -137,6 +137,7 @@ struct Parser<'a> {
 impl<'a> Parser<'a> {
     fn new(text: &'a str) -> Self {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let text = text.strip_suffix('\n').unwrap_or(text);
         let lines = text
             .split('\n')
             .map(|l| l.strip_suffix('\r').unwrap_or(l))

@@ -72,6 +72,7 @@ async fn run(cli: Cli) -> ExitCode {
         BuilderArg::Docker => BuilderChoice::Docker,
         BuilderArg::DryRun => BuilderChoice::DryRun,
     };
+    let given_key = cli.api_key.as_deref().is_some_and(|k| !k.is_empty());
     config.api_keys = cli.api_key.filter(|k| !k.is_empty()).into_iter().collect();
     config.max_concurrent_builds = cli.max_concurrent_builds.into();
     config.build_timeout = Duration::from_secs(cli.build_timeout);
@@ -92,15 +93,17 @@ async fn run(cli: Cli) -> ExitCode {
         println!("warning: {w}");
     }
     println!("data: {}", cli.data_dir.join("lelantos.db").display());
-    if let Some(key) = &running.generated_key {
-        println!("API key (shown once; only its hash is stored): {key}");
-        println!("try: curl -H 'X-API-Key: {key}' {base}/templates");
-    } else {
-        println!("API keys: using the keys stored in the data dir (pass --api-key to add one)");
-    }
     let (requeued, interrupted) = running.recovered;
     if requeued + interrupted > 0 {
         println!("recovered after restart: {requeued} queued build(s) resumed, {interrupted} interrupted build(s) marked error");
+    }
+    if let Some(key) = &running.generated_key {
+        println!("API key (shown once; only its hash is stored): {key}");
+        println!("try: curl -H 'X-API-Key: {key}' {base}/templates");
+    } else if given_key {
+        println!("API key: the one given by --api-key / LELANTOS_API_KEY (plus any stored before)");
+    } else {
+        println!("API keys: using the keys stored in the data dir (pass --api-key to add one)");
     }
 
     let stop = running.stop_token();

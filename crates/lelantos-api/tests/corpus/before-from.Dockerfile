@@ -1,0 +1,3 @@
+ENV X=1
+FROM alpine:3.20
+# expect: 1 before-from
