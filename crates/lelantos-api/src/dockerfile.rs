@@ -101,7 +101,9 @@ impl std::error::Error for ParseError {}
 impl Instruction {
     /// The value of flag `name` (without dashes), if present.
     pub fn flag(&self, name: &str) -> Option<&Flag> {
-        self.flags.iter().find(|f| f.name.eq_ignore_ascii_case(name))
+        self.flags
+            .iter()
+            .find(|f| f.name.eq_ignore_ascii_case(name))
     }
 
     /// The 1-based line of the first physical line containing `needle`, if any.
@@ -472,7 +474,9 @@ pub fn parse_json_string_array(s: &str) -> Option<Vec<String>> {
                                 return None;
                             }
                             let lo = hex(&mut chars)?;
-                            char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo.checked_sub(0xDC00)?))?
+                            char::from_u32(
+                                0x10000 + ((hi - 0xD800) << 10) + (lo.checked_sub(0xDC00)?),
+                            )?
                         } else {
                             char::from_u32(hi)?
                         };
@@ -509,9 +513,16 @@ mod tests {
         let df = parse(
             "# a comment\n\nFROM debian:12 AS base\nRUN apt-get update && \\\n    # inline comment\n    apt-get install -y curl\n\nCMD [\"sh\", \"-c\", \"echo hi\"]\n",
         );
-        let kws: Vec<_> = df.instructions.iter().map(|i| (i.keyword.as_str(), i.line, i.end_line)).collect();
+        let kws: Vec<_> = df
+            .instructions
+            .iter()
+            .map(|i| (i.keyword.as_str(), i.line, i.end_line))
+            .collect();
         assert_eq!(kws, vec![("FROM", 3, 3), ("RUN", 4, 6), ("CMD", 8, 8)]);
-        assert_eq!(df.instructions[1].args, "apt-get update &&     apt-get install -y curl");
+        assert_eq!(
+            df.instructions[1].args,
+            "apt-get update &&     apt-get install -y curl"
+        );
         assert_eq!(
             df.instructions[2].exec_form.as_deref(),
             Some(&["sh".to_string(), "-c".into(), "echo hi".into()][..])
@@ -576,11 +587,21 @@ mod tests {
     #[test]
     fn flags_are_split_off() {
         let df = parse("FROM --platform=$BUILDPLATFORM golang:1.22 AS build\nRUN --mount=type=cache,target=/root/.cache/go-build --network=none go build ./...\nCOPY --from=build --chown=1000:1000 /out /app\n");
-        assert_eq!(df.instructions[0].flag("platform").unwrap().value.as_deref(), Some("$BUILDPLATFORM"));
+        assert_eq!(
+            df.instructions[0]
+                .flag("platform")
+                .unwrap()
+                .value
+                .as_deref(),
+            Some("$BUILDPLATFORM")
+        );
         assert_eq!(df.instructions[0].args, "golang:1.22 AS build");
         assert_eq!(df.instructions[1].flags.len(), 2);
         assert_eq!(df.instructions[1].args, "go build ./...");
-        assert_eq!(df.instructions[2].flag("from").unwrap().value.as_deref(), Some("build"));
+        assert_eq!(
+            df.instructions[2].flag("from").unwrap().value.as_deref(),
+            Some("build")
+        );
     }
 
     #[test]

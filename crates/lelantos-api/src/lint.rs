@@ -183,7 +183,10 @@ pub fn lint(df: &Dockerfile) -> Vec<Diagnostic> {
                 "MAINTAINER is deprecated; use LABEL org.opencontainers.image.authors=\"…\"".into(),
             ),
             "ENV" | "LABEL" => {
-                let first = shell_words(&ins.args).into_iter().next().unwrap_or_default();
+                let first = shell_words(&ins.args)
+                    .into_iter()
+                    .next()
+                    .unwrap_or_default();
                 if !first.contains('=') {
                     push(
                         ins.line,
@@ -226,7 +229,11 @@ pub fn lint(df: &Dockerfile) -> Vec<Diagnostic> {
 }
 
 fn kw_static(kw: &str) -> &'static str {
-    INSTRUCTIONS.iter().copied().find(|k| *k == kw).unwrap_or("")
+    INSTRUCTIONS
+        .iter()
+        .copied()
+        .find(|k| *k == kw)
+        .unwrap_or("")
 }
 
 fn lint_from(
@@ -454,15 +461,20 @@ fn writes_resolv_conf(cmd: &[String]) -> bool {
     }
     let (prog, args) = program(cmd);
     let Some(prog) = prog else { return false };
-    let names_file = args.iter().any(|a| a == RESOLV || a.ends_with(&format!("={RESOLV}")));
+    let names_file = args
+        .iter()
+        .any(|a| a == RESOLV || a.ends_with(&format!("={RESOLV}")));
     if !names_file {
         return false;
     }
     match prog {
-        "tee" | "cp" | "mv" | "ln" | "install" | "rm" | "truncate" | "touch" | "chattr" | "chmod"
-        | "chown" | "dd" | "rsync" => true,
+        "tee" | "cp" | "mv" | "ln" | "install" | "rm" | "truncate" | "touch" | "chattr"
+        | "chmod" | "chown" | "dd" | "rsync" => true,
         "sed" | "perl" => args.iter().any(|a| {
-            a == "--in-place" || a.starts_with("--in-place=") || (a.starts_with("-i") || (a.starts_with('-') && !a.starts_with("--") && a.contains('i')))
+            a == "--in-place"
+                || a.starts_with("--in-place=")
+                || (a.starts_with("-i")
+                    || (a.starts_with('-') && !a.starts_with("--") && a.contains('i')))
         }),
         _ => false,
     }
@@ -556,13 +568,20 @@ mod tests {
 
     #[test]
     fn resolv_conf_in_heredoc_points_at_its_line() {
-        let r = rules("FROM debian:12\nRUN <<EOF\nset -e\necho nameserver 8.8.8.8 > /etc/resolv.conf\nEOF\n");
+        let r = rules(
+            "FROM debian:12\nRUN <<EOF\nset -e\necho nameserver 8.8.8.8 > /etc/resolv.conf\nEOF\n",
+        );
         assert_eq!(r, vec![(4, "error", "resolv-conf-write".to_string())]);
     }
 
     #[test]
     fn reading_resolv_conf_is_fine() {
-        for run in ["cat /etc/resolv.conf", "grep nameserver /etc/resolv.conf > /tmp/ns", "cp /etc/resolv.conf /tmp/copy", "echo '> /etc/resolv.conf'"] {
+        for run in [
+            "cat /etc/resolv.conf",
+            "grep nameserver /etc/resolv.conf > /tmp/ns",
+            "cp /etc/resolv.conf /tmp/copy",
+            "echo '> /etc/resolv.conf'",
+        ] {
             let text = format!("FROM debian:12\nRUN {run}\n");
             let r = rules(&text);
             // `cp /etc/resolv.conf /tmp/copy` names the file as a source; the file stays put.
@@ -575,7 +594,10 @@ mod tests {
 
     #[test]
     fn no_from_and_before_from() {
-        assert_eq!(rules("# nothing\n"), vec![(1, "error", "no-from".to_string())]);
+        assert_eq!(
+            rules("# nothing\n"),
+            vec![(1, "error", "no-from".to_string())]
+        );
         let r = rules("RUN echo hi\nFROM debian:12\n");
         assert_eq!(r, vec![(1, "error", "before-from".to_string())]);
         assert!(rules("ARG V=12\nFROM debian:${V}\n").is_empty());
@@ -586,7 +608,11 @@ mod tests {
         let d = lint_text("FROM debian:12\nRUNN echo hi\n");
         assert_eq!(d[0].rule, "unknown-instruction");
         assert_eq!(d[0].line, 2);
-        assert!(d[0].message.contains("did you mean RUN?"), "{}", d[0].message);
+        assert!(
+            d[0].message.contains("did you mean RUN?"),
+            "{}",
+            d[0].message
+        );
     }
 
     #[test]
@@ -611,8 +637,17 @@ mod tests {
 
     #[test]
     fn apt_yes_variants_are_accepted() {
-        for run in ["apt-get install -y curl", "apt-get -qy install curl", "apt-get install --yes curl", "DEBIAN_FRONTEND=noninteractive apt-get install -qq curl", "apt-get --assume-yes install x"] {
-            assert!(rules(&format!("FROM debian:12\nRUN {run}\n")).is_empty(), "{run}");
+        for run in [
+            "apt-get install -y curl",
+            "apt-get -qy install curl",
+            "apt-get install --yes curl",
+            "DEBIAN_FRONTEND=noninteractive apt-get install -qq curl",
+            "apt-get --assume-yes install x",
+        ] {
+            assert!(
+                rules(&format!("FROM debian:12\nRUN {run}\n")).is_empty(),
+                "{run}"
+            );
         }
     }
 
@@ -632,13 +667,17 @@ mod tests {
 
     #[test]
     fn registry_port_is_not_a_tag() {
-        let r = rules("FROM localhost:5000/app\nFROM localhost:5000/app:1.2\nFROM img@sha256:abc\n");
+        let r =
+            rules("FROM localhost:5000/app\nFROM localhost:5000/app:1.2\nFROM img@sha256:abc\n");
         assert_eq!(r, vec![(1, "warning", "untagged-base".to_string())]);
     }
 
     #[test]
     fn missing_arguments() {
-        assert_eq!(rules("FROM a:1\nRUN\n"), vec![(2, "error", "missing-arguments".to_string())]);
+        assert_eq!(
+            rules("FROM a:1\nRUN\n"),
+            vec![(2, "error", "missing-arguments".to_string())]
+        );
     }
 
     #[test]

@@ -19,22 +19,43 @@ pub fn rfc3339_millis(ms: i64) -> String {
 /// Parses what [`rfc3339_millis`] writes (also without fraction, or with an offset of `Z`).
 pub fn parse_rfc3339_millis(s: &str) -> Option<i64> {
     let b = s.as_bytes();
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' {
+    if b.len() < 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
+    {
         return None;
     }
     let n = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
-    let (y, mo, d, h, mi, se) = (n(0..4)?, n(5..7)?, n(8..10)?, n(11..13)?, n(14..16)?, n(17..19)?);
+    let (y, mo, d, h, mi, se) = (
+        n(0..4)?,
+        n(5..7)?,
+        n(8..10)?,
+        n(11..13)?,
+        n(14..16)?,
+        n(17..19)?,
+    );
     let rest = &s[19..];
     let (frac, tail) = match rest.strip_prefix('.') {
         Some(r) => {
             let digits = r.bytes().take_while(u8::is_ascii_digit).count();
             let f = &r[..digits];
-            let ms = format!("{:0<3}", &f[..f.len().min(3)]).parse::<i64>().ok()?;
+            let ms = format!("{:0<3}", &f[..f.len().min(3)])
+                .parse::<i64>()
+                .ok()?;
             (ms, &r[digits..])
         }
         None => (0, rest),
     };
-    if tail != "Z" || !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || se > 60 {
+    if tail != "Z"
+        || !(1..=12).contains(&mo)
+        || !(1..=31).contains(&d)
+        || h > 23
+        || mi > 59
+        || se > 60
+    {
         return None;
     }
     let days = days_from_civil(y, mo, d);
@@ -72,16 +93,30 @@ mod tests {
     #[test]
     fn known_values() {
         assert_eq!(rfc3339_millis(0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(rfc3339_millis(1_796_399_035_123), "2026-12-04T15:43:55.123Z");
+        assert_eq!(
+            rfc3339_millis(1_796_399_035_123),
+            "2026-12-04T15:43:55.123Z"
+        );
         assert_eq!(rfc3339_millis(951_782_400_000), "2000-02-29T00:00:00.000Z");
     }
 
     #[test]
     fn round_trip() {
-        for ms in [0, 1, 999, 86_399_999, 951_782_400_000, 1_796_399_035_123, 4_102_444_800_000] {
+        for ms in [
+            0,
+            1,
+            999,
+            86_399_999,
+            951_782_400_000,
+            1_796_399_035_123,
+            4_102_444_800_000,
+        ] {
             assert_eq!(parse_rfc3339_millis(&rfc3339_millis(ms)), Some(ms));
         }
-        assert_eq!(parse_rfc3339_millis("2026-12-04T15:43:55Z"), Some(1_796_399_035_000));
+        assert_eq!(
+            parse_rfc3339_millis("2026-12-04T15:43:55Z"),
+            Some(1_796_399_035_000)
+        );
         assert_eq!(parse_rfc3339_millis("2026-12-04 15:43:55Z"), None);
     }
 }

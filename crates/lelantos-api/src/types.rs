@@ -179,7 +179,11 @@ pub struct TemplateBuild {
     #[serde(rename = "startedAt")]
     pub started_at: String,
     /// RFC 3339 time the build ended.
-    #[serde(rename = "finishedAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "finishedAt",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub finished_at: Option<String>,
 }
 

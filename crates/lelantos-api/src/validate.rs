@@ -212,7 +212,13 @@ impl Errors {
 }
 
 /// An integer field within `[min, max]`, or `default` when absent.
-pub fn int_in_range(field: &str, raw: &Raw, min: u32, max: u32, default: u32) -> Result<u32, String> {
+pub fn int_in_range(
+    field: &str,
+    raw: &Raw,
+    min: u32,
+    max: u32,
+    default: u32,
+) -> Result<u32, String> {
     match raw {
         Raw::Absent => Ok(default),
         Raw::Number(n) if n.fract() == 0.0 && *n >= min as f64 && *n <= max as f64 => Ok(*n as u32),
@@ -237,12 +243,19 @@ pub fn cpu_count(raw: &Raw) -> Result<u32, String> {
 
 /// Checks a `memoryMB` value (absent → default 512).
 pub fn memory_mb(raw: &Raw) -> Result<u32, String> {
-    int_in_range("memoryMB", raw, MEMORY_MIN_MB, MEMORY_MAX_MB, MEMORY_DEFAULT_MB)
+    int_in_range(
+        "memoryMB",
+        raw,
+        MEMORY_MIN_MB,
+        MEMORY_MAX_MB,
+        MEMORY_DEFAULT_MB,
+    )
 }
 
 /// Checks an alias: 1–63 characters of `a-z 0-9 - _`, starting with a letter or digit.
 pub fn alias(value: &str) -> Result<(), String> {
-    const RULE: &str = "1 to 63 characters of a-z, 0-9, '-' and '_', starting with a letter or digit";
+    const RULE: &str =
+        "1 to 63 characters of a-z, 0-9, '-' and '_', starting with a letter or digit";
     if value.is_empty() {
         return Err(format!("alias must be {RULE}, got an empty string"));
     }
@@ -256,11 +269,18 @@ pub fn alias(value: &str) -> Result<(), String> {
         .chars()
         .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-' || *c == '_'))
     {
-        let hint = if c.is_ascii_uppercase() { " (use lower case)" } else { "" };
+        let hint = if c.is_ascii_uppercase() {
+            " (use lower case)"
+        } else {
+            ""
+        };
         return Err(format!("alias must be {RULE}; {c:?} is not allowed{hint}"));
     }
     if !value.starts_with(|c: char| c.is_ascii_alphanumeric()) {
-        return Err(format!("alias must be {RULE}; it starts with {:?}", value.chars().next().unwrap_or(' ')));
+        return Err(format!(
+            "alias must be {RULE}; it starts with {:?}",
+            value.chars().next().unwrap_or(' ')
+        ));
     }
     Ok(())
 }
@@ -277,7 +297,9 @@ pub struct CheckedDockerfile {
 impl CheckedDockerfile {
     /// The first lint error, if any.
     pub fn first_error(&self) -> Option<&Diagnostic> {
-        self.diagnostics.iter().find(|d| d.severity == Severity::Error)
+        self.diagnostics
+            .iter()
+            .find(|d| d.severity == Severity::Error)
     }
 }
 
@@ -286,7 +308,9 @@ impl CheckedDockerfile {
 /// findings.
 pub fn dockerfile(text: &str) -> Result<CheckedDockerfile, String> {
     if text.trim().is_empty() {
-        return Err("dockerfile must not be empty: send the Dockerfile's text, starting with FROM".into());
+        return Err(
+            "dockerfile must not be empty: send the Dockerfile's text, starting with FROM".into(),
+        );
     }
     if text.len() > DOCKERFILE_MAX_BYTES {
         return Err(format!(
@@ -297,10 +321,16 @@ pub fn dockerfile(text: &str) -> Result<CheckedDockerfile, String> {
     }
     let parsed = Dockerfile::parse(text).map_err(|e| format!("dockerfile does not parse: {e}"))?;
     if parsed.stages().next().is_none() {
-        return Err("dockerfile has no FROM instruction: start it with a base image, e.g. FROM debian:12".into());
+        return Err(
+            "dockerfile has no FROM instruction: start it with a base image, e.g. FROM debian:12"
+                .into(),
+        );
     }
     let diagnostics = lint::lint(&parsed);
-    Ok(CheckedDockerfile { parsed, diagnostics })
+    Ok(CheckedDockerfile {
+        parsed,
+        diagnostics,
+    })
 }
 
 /// A validated `POST /templates` request.
@@ -349,8 +379,14 @@ pub fn create_template(input: CreateTemplateInput) -> Result<CreateTemplate, Val
             }
             Err(m) => errs.add("dockerfile", m),
         },
-        Raw::Absent => errs.add("dockerfile", "dockerfile is required: send the Dockerfile's text as a string".into()),
-        other => errs.add("dockerfile", format!("dockerfile must be a string, got {}", other.describe())),
+        Raw::Absent => errs.add(
+            "dockerfile",
+            "dockerfile is required: send the Dockerfile's text as a string".into(),
+        ),
+        other => errs.add(
+            "dockerfile",
+            format!("dockerfile must be a string, got {}", other.describe()),
+        ),
     }
     let alias_value = match input.alias {
         Raw::Absent => None,
@@ -362,7 +398,10 @@ pub fn create_template(input: CreateTemplateInput) -> Result<CreateTemplate, Val
             }
         },
         other => {
-            errs.add("alias", format!("alias must be a string, got {}", other.describe()));
+            errs.add(
+                "alias",
+                format!("alias must be a string, got {}", other.describe()),
+            );
             None
         }
     };
@@ -420,7 +459,10 @@ pub fn create_sandbox(input: CreateSandboxInput) -> Result<CreateSandbox, Valida
     let template_id = match input.template_id {
         Raw::Str(s) if !s.trim().is_empty() && s.len() <= 128 => s,
         Raw::Absent => {
-            errs.add("templateID", "templateID is required: a template id or alias".into());
+            errs.add(
+                "templateID",
+                "templateID is required: a template id or alias".into(),
+            );
             String::new()
         }
         other => {
@@ -431,12 +473,17 @@ pub fn create_sandbox(input: CreateSandboxInput) -> Result<CreateSandbox, Valida
             String::new()
         }
     };
-    let timeout_s = int_in_range("timeout", &input.timeout, 1, SANDBOX_TIMEOUT_MAX_S, SANDBOX_TIMEOUT_DEFAULT_S)
-        .map(|v| v)
-        .unwrap_or_else(|m| {
-            errs.add("timeout", format!("{m} (seconds)"));
-            0
-        });
+    let timeout_s = int_in_range(
+        "timeout",
+        &input.timeout,
+        1,
+        SANDBOX_TIMEOUT_MAX_S,
+        SANDBOX_TIMEOUT_DEFAULT_S,
+    )
+    .unwrap_or_else(|m| {
+        errs.add("timeout", format!("{m} (seconds)"));
+        0
+    });
     let metadata = string_map("metadata", input.metadata, false, &mut errs);
     let env_vars = string_map("envVars", input.env_vars, true, &mut errs);
     errs.finish(|| CreateSandbox {
@@ -459,18 +506,36 @@ fn string_map(field: &str, raw: Raw, env: bool, errs: &mut Errors) -> BTreeMap<S
         Raw::Absent => return out,
         Raw::Object(e) => e,
         other => {
-            errs.add(field, format!("{field} must be an object of string values, got {}", other.describe()));
+            errs.add(
+                field,
+                format!(
+                    "{field} must be an object of string values, got {}",
+                    other.describe()
+                ),
+            );
             return out;
         }
     };
     if entries.len() > MAP_MAX_ENTRIES {
-        errs.add(field, format!("{field} may have at most {MAP_MAX_ENTRIES} entries, got {}", entries.len()));
+        errs.add(
+            field,
+            format!(
+                "{field} may have at most {MAP_MAX_ENTRIES} entries, got {}",
+                entries.len()
+            ),
+        );
         return out;
     }
     for (k, v) in entries {
         let name = format!("{field}.{k}");
         if k.is_empty() || k.len() > MAP_KEY_MAX_LEN {
-            errs.add(field, format!("{field} keys must be 1 to {MAP_KEY_MAX_LEN} bytes, got {:?}", k));
+            errs.add(
+                field,
+                format!(
+                    "{field} keys must be 1 to {MAP_KEY_MAX_LEN} bytes, got {:?}",
+                    k
+                ),
+            );
             continue;
         }
         if env && !env_var_name(&k) {
@@ -481,8 +546,14 @@ fn string_map(field: &str, raw: Raw, env: bool, errs: &mut Errors) -> BTreeMap<S
             Raw::Str(s) if s.len() <= MAP_VALUE_MAX_BYTES => {
                 out.insert(k, s);
             }
-            Raw::Str(_) => errs.add(&name, format!("{name} must be at most {} KiB", MAP_VALUE_MAX_BYTES / 1024)),
-            other => errs.add(&name, format!("{name} must be a string, got {}", other.describe())),
+            Raw::Str(_) => errs.add(
+                &name,
+                format!("{name} must be at most {} KiB", MAP_VALUE_MAX_BYTES / 1024),
+            ),
+            other => errs.add(
+                &name,
+                format!("{name} must be a string, got {}", other.describe()),
+            ),
         }
     }
     out
@@ -494,7 +565,9 @@ pub fn list_limit(value: Option<&str>) -> Result<u32, String> {
         None => Ok(LIST_LIMIT_DEFAULT),
         Some(v) => match v.parse::<u32>() {
             Ok(n) if (1..=LIST_LIMIT_MAX).contains(&n) => Ok(n),
-            _ => Err(format!("limit must be an integer from 1 to {LIST_LIMIT_MAX}, got {v:?}")),
+            _ => Err(format!(
+                "limit must be an integer from 1 to {LIST_LIMIT_MAX}, got {v:?}"
+            )),
         },
     }
 }
@@ -529,28 +602,55 @@ mod tests {
 
     #[test]
     fn cpu_and_memory_messages() {
-        assert_eq!(err(r#"{"dockerfile":"FROM a:1","cpuCount":9}"#), "cpuCount must be an integer from 1 to 8, got 9");
-        assert_eq!(err(r#"{"dockerfile":"FROM a:1","cpuCount":0}"#), "cpuCount must be an integer from 1 to 8, got 0");
-        assert_eq!(err(r#"{"dockerfile":"FROM a:1","cpuCount":2.5}"#), "cpuCount must be an integer from 1 to 8, got 2.5");
-        assert_eq!(err(r#"{"dockerfile":"FROM a:1","cpuCount":"4"}"#), "cpuCount must be an integer from 1 to 8, got \"4\" (a string)");
-        assert!(err(r#"{"dockerfile":"FROM a:1","cpuCount":null}"#).starts_with("cpuCount must be an integer from 1 to 8, got null"));
-        assert_eq!(err(r#"{"dockerfile":"FROM a:1","memoryMB":127}"#), "memoryMB must be an integer from 128 to 8192, got 127");
-        assert_eq!(err(r#"{"dockerfile":"FROM a:1","memoryMB":8193}"#), "memoryMB must be an integer from 128 to 8192, got 8193");
-        assert_eq!(err(r#"{"dockerfile":"FROM a:1","memoryMB":-1e300}"#), "memoryMB must be an integer from 128 to 8192, got -1e300");
-        let t = create_template(input(r#"{"dockerfile":"FROM a:1","cpuCount":8,"memoryMB":8192}"#)).unwrap();
+        assert_eq!(
+            err(r#"{"dockerfile":"FROM a:1","cpuCount":9}"#),
+            "cpuCount must be an integer from 1 to 8, got 9"
+        );
+        assert_eq!(
+            err(r#"{"dockerfile":"FROM a:1","cpuCount":0}"#),
+            "cpuCount must be an integer from 1 to 8, got 0"
+        );
+        assert_eq!(
+            err(r#"{"dockerfile":"FROM a:1","cpuCount":2.5}"#),
+            "cpuCount must be an integer from 1 to 8, got 2.5"
+        );
+        assert_eq!(
+            err(r#"{"dockerfile":"FROM a:1","cpuCount":"4"}"#),
+            "cpuCount must be an integer from 1 to 8, got \"4\" (a string)"
+        );
+        assert!(err(r#"{"dockerfile":"FROM a:1","cpuCount":null}"#)
+            .starts_with("cpuCount must be an integer from 1 to 8, got null"));
+        assert_eq!(
+            err(r#"{"dockerfile":"FROM a:1","memoryMB":127}"#),
+            "memoryMB must be an integer from 128 to 8192, got 127"
+        );
+        assert_eq!(
+            err(r#"{"dockerfile":"FROM a:1","memoryMB":8193}"#),
+            "memoryMB must be an integer from 128 to 8192, got 8193"
+        );
+        assert_eq!(
+            err(r#"{"dockerfile":"FROM a:1","memoryMB":-1e300}"#),
+            "memoryMB must be an integer from 128 to 8192, got -1e300"
+        );
+        let t = create_template(input(
+            r#"{"dockerfile":"FROM a:1","cpuCount":8,"memoryMB":8192}"#,
+        ))
+        .unwrap();
         assert_eq!((t.cpu_count, t.memory_mb), (8, 8192));
     }
 
     #[test]
     fn every_bad_field_is_reported() {
-        let e = create_template(input(r#"{"cpuCount":9,"memoryMB":1,"alias":"Bad!"}"#)).unwrap_err();
+        let e =
+            create_template(input(r#"{"cpuCount":9,"memoryMB":1,"alias":"Bad!"}"#)).unwrap_err();
         let fields: Vec<_> = e.errors.iter().map(|f| f.field.as_str()).collect();
         assert_eq!(fields, ["dockerfile", "alias", "cpuCount", "memoryMB"]);
     }
 
     #[test]
     fn unknown_fields_are_rejected_by_name() {
-        let e = serde_json::from_str::<CreateTemplateInput>(r#"{"dockerfile":"FROM a","cpus":2}"#).unwrap_err();
+        let e = serde_json::from_str::<CreateTemplateInput>(r#"{"dockerfile":"FROM a","cpus":2}"#)
+            .unwrap_err();
         assert!(e.to_string().contains("unknown field `cpus`"), "{e}");
     }
 
@@ -561,10 +661,16 @@ mod tests {
         assert!(err(r#"{"dockerfile":42}"#).contains("dockerfile must be a string, got 42"));
         assert!(err(r##"{"dockerfile":"# just a comment\nRUN echo"}"##).contains("no FROM"));
         assert!(err(r#"{"dockerfile":"FROM a\nRUN <<EOF\nx"}"#).contains("does not parse: line 2"));
-        let big = format!(r#"{{"dockerfile":"FROM a:1\n{}"}}"#, "#".repeat(DOCKERFILE_MAX_BYTES));
+        let big = format!(
+            r#"{{"dockerfile":"FROM a:1\n{}"}}"#,
+            "#".repeat(DOCKERFILE_MAX_BYTES)
+        );
         assert!(err(&big).contains("at most 256 KiB"));
         // A lint error is not a validation error: it surfaces in the build.
-        let t = create_template(input(r#"{"dockerfile":"FROM a:1\nRUN echo x > /etc/resolv.conf"}"#)).unwrap();
+        let t = create_template(input(
+            r#"{"dockerfile":"FROM a:1\nRUN echo x > /etc/resolv.conf"}"#,
+        ))
+        .unwrap();
         assert_eq!(t.checked.first_error().unwrap().line, 2);
     }
 
@@ -574,7 +680,9 @@ mod tests {
         assert!(alias("a").is_ok());
         assert!(alias("9_x").is_ok());
         assert!(alias(&"a".repeat(63)).is_ok());
-        assert!(alias(&"a".repeat(64)).unwrap_err().contains("got 64 characters"));
+        assert!(alias(&"a".repeat(64))
+            .unwrap_err()
+            .contains("got 64 characters"));
         assert!(alias("").unwrap_err().contains("empty"));
         assert!(alias("-x").unwrap_err().contains("starts with '-'"));
         assert!(alias("Data").unwrap_err().contains("use lower case"));
@@ -587,19 +695,30 @@ mod tests {
         let ok: CreateSandboxInput = serde_json::from_str(r#"{"templateID":"base"}"#).unwrap();
         let s = create_sandbox(ok).unwrap();
         assert_eq!(s.timeout_s, 86_400);
-        let bad: CreateSandboxInput =
-            serde_json::from_str(r#"{"templateID":"","timeout":0,"metadata":{"a":1},"envVars":{"1X":"v"}}"#).unwrap();
+        let bad: CreateSandboxInput = serde_json::from_str(
+            r#"{"templateID":"","timeout":0,"metadata":{"a":1},"envVars":{"1X":"v"}}"#,
+        )
+        .unwrap();
         let e = create_sandbox(bad).unwrap_err();
         let fields: Vec<_> = e.errors.iter().map(|f| f.field.as_str()).collect();
-        assert_eq!(fields, ["templateID", "timeout", "metadata.a", "envVars.1X"]);
-        assert!(e.to_string().contains("timeout must be an integer from 1 to 86400, got 0 (seconds)"), "{e}");
+        assert_eq!(
+            fields,
+            ["templateID", "timeout", "metadata.a", "envVars.1X"]
+        );
+        assert!(
+            e.to_string()
+                .contains("timeout must be an integer from 1 to 86400, got 0 (seconds)"),
+            "{e}"
+        );
     }
 
     #[test]
     fn query_values() {
         assert_eq!(list_limit(None), Ok(100));
         assert_eq!(list_limit(Some("1")), Ok(1));
-        assert!(list_limit(Some("0")).unwrap_err().contains("limit must be an integer from 1 to 100"));
+        assert!(list_limit(Some("0"))
+            .unwrap_err()
+            .contains("limit must be an integer from 1 to 100"));
         assert!(list_limit(Some("abc")).is_err());
         assert_eq!(logs_offset(Some("3")), Ok(3));
         assert!(logs_offset(Some("-1")).is_err());

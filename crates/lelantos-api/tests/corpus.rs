@@ -22,7 +22,10 @@ fn expectations(text: &str) -> Vec<(usize, String)> {
 #[test]
 fn corpus_diagnostics_match_expectations() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
-    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     files.sort();
     assert!(files.len() >= 20, "corpus has {} files", files.len());
     let mut failures = Vec::new();
@@ -31,7 +34,10 @@ fn corpus_diagnostics_match_expectations() {
         let name = path.file_name().unwrap().to_string_lossy();
         let want = expectations(&text);
         assert!(text.contains("# expect:"), "{name} states no expectation");
-        let mut got: Vec<(usize, String)> = lint_text(&text).into_iter().map(|d| (d.line, d.rule)).collect();
+        let mut got: Vec<(usize, String)> = lint_text(&text)
+            .into_iter()
+            .map(|d| (d.line, d.rule))
+            .collect();
         got.sort();
         if got != want {
             failures.push(format!("{name}: want {want:?}, got {got:?}"));
@@ -46,24 +52,47 @@ fn corpus_diagnostics_match_expectations() {
 
 #[test]
 fn corpus_structure_spot_checks() {
-    let read = |n: &str| std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus").join(n)).unwrap();
+    let read = |n: &str| {
+        std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/corpus")
+                .join(n),
+        )
+        .unwrap()
+    };
     let go = Dockerfile::parse(&read("go-multistage.Dockerfile")).unwrap();
     assert_eq!(go.directives[0].name, "syntax");
     assert_eq!(go.stages().count(), 2);
     assert_eq!(go.instructions[0].keyword, "ARG");
     let run = &go.instructions[7];
-    assert_eq!((run.keyword.as_str(), run.line, run.end_line, run.flags.len()), ("RUN", 10, 12, 2));
+    assert_eq!(
+        (
+            run.keyword.as_str(),
+            run.line,
+            run.end_line,
+            run.flags.len()
+        ),
+        ("RUN", 10, 12, 2)
+    );
 
     let hd = Dockerfile::parse(&read("heredoc-copy.Dockerfile")).unwrap();
     let two = &hd.instructions[2];
-    assert_eq!(two.heredocs.iter().map(|h| h.name.as_str()).collect::<Vec<_>>(), ["index.html", "robots.txt"]);
+    assert_eq!(
+        two.heredocs
+            .iter()
+            .map(|h| h.name.as_str())
+            .collect::<Vec<_>>(),
+        ["index.html", "robots.txt"]
+    );
     assert_eq!(two.heredocs[1].body, "User-agent: *\n");
     assert_eq!(hd.instructions[3].line, 13);
 
     let win = Dockerfile::parse(&read("windows-escape.Dockerfile")).unwrap();
     assert_eq!(win.escape, '`');
     assert_eq!(win.instructions[2].end_line, 6);
-    assert!(win.instructions[2].args.contains("Remove-Item C:\\tool.zip"));
+    assert!(win.instructions[2]
+        .args
+        .contains("Remove-Item C:\\tool.zip"));
 
     let crlf = Dockerfile::parse(&read("crlf.Dockerfile")).unwrap();
     assert_eq!(crlf.instructions[1].args, "echo one     two");

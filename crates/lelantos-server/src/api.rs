@@ -14,8 +14,8 @@ use axum::routing::get;
 use axum::{Json, Router};
 use lelantos_api::validate::{self, CreateSandboxInput, CreateTemplateInput};
 use lelantos_api::{
-    BuildStatus, CreateSandboxRequest, CreateTemplateRequest, ErrorBody, Health, Sandbox, SandboxState, Template,
-    TemplateBuild,
+    BuildStatus, CreateSandboxRequest, CreateTemplateRequest, ErrorBody, Health, Sandbox,
+    SandboxState, Template, TemplateBuild,
 };
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;
@@ -30,16 +30,27 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(health))
         .route("/openapi.json", get(openapi_json))
         .route("/templates", get(list_templates).post(create_template))
-        .route("/templates/{template_id}", get(get_template).delete(delete_template))
-        .route("/templates/{template_id}/builds/{build_id}", get(get_build).delete(cancel_build))
+        .route(
+            "/templates/{template_id}",
+            get(get_template).delete(delete_template),
+        )
+        .route(
+            "/templates/{template_id}/builds/{build_id}",
+            get(get_build).delete(cancel_build),
+        )
         .route("/sandboxes", get(list_sandboxes).post(create_sandbox))
-        .route("/sandboxes/{sandbox_id}", get(get_sandbox).delete(kill_sandbox))
+        .route(
+            "/sandboxes/{sandbox_id}",
+            get(get_sandbox).delete(kill_sandbox),
+        )
         .fallback(unknown_route)
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state);
     // Wrapping the whole router (not each route) lets the middleware see what the method
     // router adds, such as the Allow header of a 405.
-    Router::new().fallback_service(routes).layer(axum::middleware::from_fn(json_errors))
+    Router::new()
+        .fallback_service(routes)
+        .layer(axum::middleware::from_fn(json_errors))
 }
 
 // ---------- extractors ----------
@@ -50,7 +61,10 @@ pub struct Auth(pub i64);
 impl FromRequestParts<AppState> for Auth {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let Some(value) = parts.headers.get("x-api-key") else {
             return Err(ApiError::new(
                 StatusCode::UNAUTHORIZED,
@@ -58,11 +72,12 @@ impl FromRequestParts<AppState> for Auth {
             ));
         };
         let key = value.to_str().unwrap_or("");
-        state
-            .keys
-            .verify(key.trim())
-            .map(Auth)
-            .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "invalid API key: the X-API-Key header does not match a key of this server"))
+        state.keys.verify(key.trim()).map(Auth).ok_or_else(|| {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid API key: the X-API-Key header does not match a key of this server",
+            )
+        })
     }
 }
 
@@ -73,10 +88,18 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        let ct = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let ct = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
         let mime = ct.split(';').next().unwrap_or("").trim();
         if !mime.eq_ignore_ascii_case("application/json") {
-            let got = if ct.is_empty() { "none".to_string() } else { format!("{ct:?}") };
+            let got = if ct.is_empty() {
+                "none".to_string()
+            } else {
+                format!("{ct:?}")
+            };
             return Err(ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 format!("Content-Type must be application/json, got {got}"),
@@ -91,11 +114,17 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
         })?;
         let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
         match first {
-            None => return Err(ApiError::bad_request("request body is empty: send a JSON object")),
+            None => {
+                return Err(ApiError::bad_request(
+                    "request body is empty: send a JSON object",
+                ))
+            }
             Some(b'{') => {}
             Some(_) => {
                 if serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).is_err() {
-                    return Err(ApiError::bad_request("malformed JSON in request body: expected a JSON object"));
+                    return Err(ApiError::bad_request(
+                        "malformed JSON in request body: expected a JSON object",
+                    ));
                 }
                 return Err(ApiError::bad_request("request body must be a JSON object"));
             }
@@ -103,11 +132,13 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
         serde_json::from_slice(&bytes).map(JsonBody).map_err(|e| {
             use serde_json::error::Category;
             match e.classify() {
-                Category::Syntax | Category::Eof | Category::Io => ApiError::bad_request(format!("malformed JSON in request body: {e}")),
+                Category::Syntax | Category::Eof | Category::Io => {
+                    ApiError::bad_request(format!("malformed JSON in request body: {e}"))
+                }
                 Category::Data => {
                     let text = e.to_string();
                     let text = text.split(" at line ").next().unwrap_or(&text).to_string();
-                    ApiError::bad_request(format!("{text}"))
+                    ApiError::bad_request(text)
                 }
             }
         })
@@ -117,7 +148,10 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
 fn too_large() -> ApiError {
     ApiError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
-        format!("request body is larger than {} MiB", BODY_LIMIT / (1024 * 1024)),
+        format!(
+            "request body is larger than {} MiB",
+            BODY_LIMIT / (1024 * 1024)
+        ),
     )
 }
 
@@ -145,24 +179,39 @@ async fn json_errors(req: Request, next: Next) -> Response {
         return res;
     }
     let (mut parts, body) = res.into_parts();
-    let text = axum::body::to_bytes(body, 64 * 1024).await.unwrap_or_default();
+    let text = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .unwrap_or_default();
     let text = String::from_utf8_lossy(&text).trim().to_string();
     let message = match status {
         StatusCode::METHOD_NOT_ALLOWED => {
-            let allow = parts.headers.get(header::ALLOW).and_then(|v| v.to_str().ok()).unwrap_or("");
-            format!("method {method} is not allowed on {path}; allowed: {}", allow.replace(',', ", "))
+            let allow = parts
+                .headers
+                .get(header::ALLOW)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            format!(
+                "method {method} is not allowed on {path}; allowed: {}",
+                allow.replace(',', ", ")
+            )
         }
         StatusCode::PAYLOAD_TOO_LARGE => too_large().message,
         _ if !text.is_empty() => text,
         _ => status.canonical_reason().unwrap_or("error").to_string(),
     };
-    parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     parts.headers.remove(header::CONTENT_LENGTH);
     Response::from_parts(parts, Body::from(error_body(status, &message)))
 }
 
 async fn unknown_route(method: Method, uri: axum::http::Uri) -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, format!("no route for {method} {}", uri.path()))
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        format!("no route for {method} {}", uri.path()),
+    )
 }
 
 // ---------- handlers ----------
@@ -233,8 +282,13 @@ async fn create_template(
         (status = 200, description = "A page of templates; X-Next-Token is set when there are more", body = [Template]),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)),
     security(("api_key" = [])))]
-async fn list_templates(State(app): State<AppState>, Auth(key): Auth, Query(q): Params) -> Result<Response, ApiError> {
-    let limit = validate::list_limit(q.get("limit").map(String::as_str)).map_err(ApiError::bad_request)?;
+async fn list_templates(
+    State(app): State<AppState>,
+    Auth(key): Auth,
+    Query(q): Params,
+) -> Result<Response, ApiError> {
+    let limit =
+        validate::list_limit(q.get("limit").map(String::as_str)).map_err(ApiError::bad_request)?;
     let before = match q.get("nextToken").filter(|s| !s.is_empty()) {
         None => None,
         Some(t) => Some(parse_token(t).ok_or_else(|| {
@@ -244,7 +298,10 @@ async fn list_templates(State(app): State<AppState>, Auth(key): Auth, Query(q): 
     let (page, next) = app.store.list_templates(key, limit, before)?;
     let mut headers = HeaderMap::new();
     if let Some(seq) = next {
-        headers.insert("x-next-token", HeaderValue::from_str(&format!("t{seq}")).expect("ascii"));
+        headers.insert(
+            "x-next-token",
+            HeaderValue::from_str(&format!("t{seq}")).expect("ascii"),
+        );
     }
     Ok((headers, Json(page)).into_response())
 }
@@ -258,7 +315,11 @@ fn parse_token(t: &str) -> Option<i64> {
     params(("templateID" = String, Path, description = "Template id")),
     responses((status = 200, body = Template), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("api_key" = [])))]
-async fn get_template(State(app): State<AppState>, Auth(key): Auth, Path(id): Path<String>) -> Result<Json<Template>, ApiError> {
+async fn get_template(
+    State(app): State<AppState>,
+    Auth(key): Auth,
+    Path(id): Path<String>,
+) -> Result<Json<Template>, ApiError> {
     app.store
         .get_template(key, &id)?
         .map(Json)
@@ -270,7 +331,11 @@ async fn get_template(State(app): State<AppState>, Auth(key): Auth, Path(id): Pa
     params(("templateID" = String, Path, description = "Template id")),
     responses((status = 204, description = "Deleted"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("api_key" = [])))]
-async fn delete_template(State(app): State<AppState>, Auth(key): Auth, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+async fn delete_template(
+    State(app): State<AppState>,
+    Auth(key): Auth,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
     match app.store.delete_template(key, &id)? {
         None => Err(ApiError::not_found("template", &id)),
         Some((build_id, running)) => {
@@ -296,7 +361,8 @@ async fn get_build(
     Path((template_id, build_id)): Path<(String, String)>,
     Query(q): Params,
 ) -> Result<Json<TemplateBuild>, ApiError> {
-    let offset = validate::logs_offset(q.get("logsOffset").map(String::as_str)).map_err(ApiError::bad_request)?;
+    let offset = validate::logs_offset(q.get("logsOffset").map(String::as_str))
+        .map_err(ApiError::bad_request)?;
     app.store
         .get_build(key, &template_id, &build_id, offset)?
         .map(Json)
@@ -321,7 +387,12 @@ async fn cancel_build(
         Some(BuildStatus::Building) => {
             app.queue.cancel(&build_id)?;
         }
-        Some(s) => return Err(ApiError::conflict(format!("build {build_id} has already ended as {}; nothing to cancel", s.as_str()))),
+        Some(s) => {
+            return Err(ApiError::conflict(format!(
+                "build {build_id} has already ended as {}; nothing to cancel",
+                s.as_str()
+            )))
+        }
     }
     app.store
         .get_build(key, &template_id, &build_id, 0)?
@@ -381,14 +452,21 @@ async fn create_sandbox(
         ("metadata" = Option<String>, Query, description = "URL-encoded key=value pairs joined by &; only sandboxes with all of them")),
     responses((status = 200, body = [Sandbox]), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)),
     security(("api_key" = [])))]
-async fn list_sandboxes(State(app): State<AppState>, Auth(key): Auth, Query(q): Params) -> Result<Json<Vec<Sandbox>>, ApiError> {
+async fn list_sandboxes(
+    State(app): State<AppState>,
+    Auth(key): Auth,
+    Query(q): Params,
+) -> Result<Json<Vec<Sandbox>>, ApiError> {
     let states = match q.get("state").filter(|s| !s.is_empty()) {
         None => vec![SandboxState::Running],
         Some(s) => s
             .split(',')
             .map(|p| {
-                SandboxState::parse(p.trim())
-                    .ok_or_else(|| ApiError::bad_request(format!("state must be running, killed or stopped (comma-separated), got {p:?}")))
+                SandboxState::parse(p.trim()).ok_or_else(|| {
+                    ApiError::bad_request(format!(
+                        "state must be running, killed or stopped (comma-separated), got {p:?}"
+                    ))
+                })
             })
             .collect::<Result<Vec<_>, _>>()?,
     };
@@ -418,8 +496,15 @@ fn serde_urlencoded_pairs(s: &str) -> Option<Vec<(String, String)>> {
     params(("sandboxID" = String, Path, description = "Sandbox id")),
     responses((status = 200, body = Sandbox), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("api_key" = [])))]
-async fn get_sandbox(State(app): State<AppState>, Auth(key): Auth, Path(id): Path<String>) -> Result<Json<Sandbox>, ApiError> {
-    app.store.get_sandbox(key, &id)?.map(Json).ok_or_else(|| ApiError::not_found("sandbox", &id))
+async fn get_sandbox(
+    State(app): State<AppState>,
+    Auth(key): Auth,
+    Path(id): Path<String>,
+) -> Result<Json<Sandbox>, ApiError> {
+    app.store
+        .get_sandbox(key, &id)?
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found("sandbox", &id))
 }
 
 /// Kill a sandbox (idempotent: an already ended sandbox answers 204 too).
@@ -427,7 +512,11 @@ async fn get_sandbox(State(app): State<AppState>, Auth(key): Auth, Path(id): Pat
     params(("sandboxID" = String, Path, description = "Sandbox id")),
     responses((status = 204, description = "Killed"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("api_key" = [])))]
-async fn kill_sandbox(State(app): State<AppState>, Auth(key): Auth, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+async fn kill_sandbox(
+    State(app): State<AppState>,
+    Auth(key): Auth,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
     match app.store.kill_sandbox(key, &id, now_ms())? {
         None => Err(ApiError::not_found("sandbox", &id)),
         Some(_) => Ok(StatusCode::NO_CONTENT),
@@ -442,7 +531,10 @@ impl utoipa::Modify for SecurityAddon {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme("api_key", SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-API-Key"))));
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-API-Key"))),
+        );
     }
 }
 

@@ -31,15 +31,18 @@ pub fn check_key_shape(key: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// A stored key: its id and SHA-256 hash.
+pub type KeyHash = (i64, [u8; 32]);
+
 /// The known key hashes, kept in memory.
 #[derive(Clone, Default)]
 pub struct Keys {
-    hashes: Arc<RwLock<Vec<(i64, [u8; 32])>>>,
+    hashes: Arc<RwLock<Vec<KeyHash>>>,
 }
 
 impl Keys {
     /// Replaces the known keys.
-    pub fn set(&self, hashes: Vec<(i64, [u8; 32])>) {
+    pub fn set(&self, hashes: Vec<KeyHash>) {
         *self.hashes.write().unwrap_or_else(|p| p.into_inner()) = hashes;
     }
 
@@ -77,7 +80,9 @@ mod tests {
     #[test]
     fn key_shape() {
         assert!(check_key_shape("lel_0123456789abcdef").is_ok());
-        assert!(check_key_shape("e2b_0123456789abcdef").unwrap_err().contains("lel_"));
+        assert!(check_key_shape("e2b_0123456789abcdef")
+            .unwrap_err()
+            .contains("lel_"));
         assert!(check_key_shape("lel_short").is_err());
         assert!(check_key_shape("lel_0123456789 abcdef").is_err());
     }

@@ -6,8 +6,8 @@
 //! (success, failure, cancel, timeout, interruption) goes through [`Store::finish_build`], where
 //! the first ending wins.
 
-use crate::store::{PendingBuild, Store};
 use crate::now_ms;
+use crate::store::{PendingBuild, Store};
 use lelantos_api::lint::Severity;
 use lelantos_api::validate::CheckedDockerfile;
 use lelantos_api::{BuildReason, BuildStatus, Dockerfile, LogLevel};
@@ -69,7 +69,10 @@ impl LogSink {
     /// fail a build.
     pub fn log(&self, level: LogLevel, message: &str, step: Option<&str>) {
         let seq = self.next.fetch_add(1, Ordering::SeqCst);
-        if let Err(e) = self.store.append_log(&self.build_id, seq, now_ms(), level, message, step) {
+        if let Err(e) = self
+            .store
+            .append_log(&self.build_id, seq, now_ms(), level, message, step)
+        {
             tracing::warn!(build_id = %self.build_id, error = %e, "could not store a build log line");
         }
     }
@@ -81,7 +84,12 @@ pub trait Builder: Send + Sync + 'static {
     fn name(&self) -> &'static str;
 
     /// Runs one build, streaming logs into `logs`. Must return soon after `cancel` fires.
-    fn build<'a>(&'a self, job: &'a BuildJob, logs: &'a LogSink, cancel: CancellationToken) -> BoxFuture<'a, Result<(), BuildFailure>>;
+    fn build<'a>(
+        &'a self,
+        job: &'a BuildJob,
+        logs: &'a LogSink,
+        cancel: CancellationToken,
+    ) -> BoxFuture<'a, Result<(), BuildFailure>>;
 }
 
 /// Parses and lints only; never builds an image.
@@ -95,7 +103,12 @@ impl Builder for DryRunBuilder {
         "dry-run"
     }
 
-    fn build<'a>(&'a self, job: &'a BuildJob, logs: &'a LogSink, cancel: CancellationToken) -> BoxFuture<'a, Result<(), BuildFailure>> {
+    fn build<'a>(
+        &'a self,
+        job: &'a BuildJob,
+        logs: &'a LogSink,
+        cancel: CancellationToken,
+    ) -> BoxFuture<'a, Result<(), BuildFailure>> {
         Box::pin(async move {
             let total = job.parsed.instructions.len();
             let stages = job.parsed.stages().count();
@@ -107,7 +120,11 @@ impl Builder for DryRunBuilder {
             for (i, ins) in job.parsed.instructions.iter().enumerate() {
                 let first = ins.source.first().map(|s| s.trim()).unwrap_or("");
                 let step = format!("[{}/{}] {}", i + 1, total, ellipsize(first, 80));
-                logs.log(LogLevel::Info, &format!("line {}: {}", ins.line, ins.keyword), Some(&step));
+                logs.log(
+                    LogLevel::Info,
+                    &format!("line {}: {}", ins.line, ins.keyword),
+                    Some(&step),
+                );
                 if !self.step_delay.is_zero() {
                     tokio::select! {
                         _ = tokio::time::sleep(self.step_delay) => {}
@@ -117,11 +134,19 @@ impl Builder for DryRunBuilder {
                 if cancel.is_cancelled() {
                     return Err(BuildFailure {
                         error: "build cancelled".into(),
-                        reason: BuildReason { message: "build cancelled".into(), step: Some(step), line: Some(ins.line as u32) },
+                        reason: BuildReason {
+                            message: "build cancelled".into(),
+                            step: Some(step),
+                            line: Some(ins.line as u32),
+                        },
                     });
                 }
             }
-            logs.log(LogLevel::Info, "validated; no image built (dry-run builder)", None);
+            logs.log(
+                LogLevel::Info,
+                "validated; no image built (dry-run builder)",
+                None,
+            );
             Ok(())
         })
     }
@@ -206,7 +231,11 @@ impl BuildQueue {
             build_id,
             BuildStatus::Error,
             Some(CANCELLED),
-            Some(&BuildReason { message: "the build was cancelled through the API".into(), step: None, line: None }),
+            Some(&BuildReason {
+                message: "the build was cancelled through the API".into(),
+                step: None,
+                line: None,
+            }),
             now_ms(),
         )?;
         if let Some(t) = self.tokens().get(build_id) {
@@ -224,15 +253,33 @@ impl BuildQueue {
                 id,
                 BuildStatus::Error,
                 Some(INTERRUPTED),
-                Some(&BuildReason { message: INTERRUPTED.into(), step: None, line: None }),
+                Some(&BuildReason {
+                    message: INTERRUPTED.into(),
+                    step: None,
+                    line: None,
+                }),
                 now_ms(),
             )?;
         }
         let requeued = queued.len();
-        for PendingBuild { build_id, template_id, dockerfile, cpu_count, memory_mb } in queued {
+        for PendingBuild {
+            build_id,
+            template_id,
+            dockerfile,
+            cpu_count,
+            memory_mb,
+        } in queued
+        {
             match lelantos_api::validate::dockerfile(&dockerfile) {
                 Ok(checked) => self.submit(
-                    BuildJob { build_id, template_id, parsed: checked.parsed.clone(), dockerfile, cpu_count, memory_mb },
+                    BuildJob {
+                        build_id,
+                        template_id,
+                        parsed: checked.parsed.clone(),
+                        dockerfile,
+                        cpu_count,
+                        memory_mb,
+                    },
                     &checked,
                 ),
                 Err(msg) => {
@@ -240,7 +287,11 @@ impl BuildQueue {
                         &build_id,
                         BuildStatus::Error,
                         Some(&msg),
-                        Some(&BuildReason { message: msg.clone(), step: None, line: None }),
+                        Some(&BuildReason {
+                            message: msg.clone(),
+                            step: None,
+                            line: None,
+                        }),
                         now_ms(),
                     )?;
                 }
@@ -261,7 +312,11 @@ impl BuildQueue {
                         &id,
                         BuildStatus::Error,
                         Some(INTERRUPTED),
-                        Some(&BuildReason { message: INTERRUPTED.into(), step: None, line: None }),
+                        Some(&BuildReason {
+                            message: INTERRUPTED.into(),
+                            step: None,
+                            line: None,
+                        }),
                         now_ms(),
                     );
                 }
@@ -279,7 +334,12 @@ impl BuildQueue {
         self.inner.tokens.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    async fn run(&self, job: BuildJob, lint: Vec<lelantos_api::Diagnostic>, token: CancellationToken) {
+    async fn run(
+        &self,
+        job: BuildJob,
+        lint: Vec<lelantos_api::Diagnostic>,
+        token: CancellationToken,
+    ) {
         let store = &self.inner.store;
         let logs = match LogSink::new(store.clone(), job.build_id.clone()) {
             Ok(l) => l,
@@ -305,16 +365,28 @@ impl BuildQueue {
                 Severity::Error => LogLevel::Error,
                 Severity::Warning => LogLevel::Warn,
             };
-            logs.log(level, &format!("line {}: {} [{}]", d.line, d.message, d.rule), None);
+            logs.log(
+                level,
+                &format!("line {}: {} [{}]", d.line, d.message, d.rule),
+                None,
+            );
         }
         if !self.inner.config.build_lint_errors {
             if let Some(d) = lint.iter().find(|d| d.severity == Severity::Error) {
                 let error = format!("Dockerfile line {}: {}", d.line, d.message);
                 let failure = BuildFailure {
                     error,
-                    reason: BuildReason { message: d.message.clone(), step: None, line: Some(d.line as u32) },
+                    reason: BuildReason {
+                        message: d.message.clone(),
+                        step: None,
+                        line: Some(d.line as u32),
+                    },
                 };
-                logs.log(LogLevel::Error, "build stopped before it started: fix the lint error above", None);
+                logs.log(
+                    LogLevel::Error,
+                    "build stopped before it started: fix the lint error above",
+                    None,
+                );
                 finish(BuildStatus::Error, Some(&failure));
                 return;
             }
@@ -336,13 +408,25 @@ impl BuildQueue {
                 return;
             }
         }
-        logs.log(LogLevel::Info, &format!("build started ({} builder)", self.inner.builder.name()), None);
+        logs.log(
+            LogLevel::Info,
+            &format!("build started ({} builder)", self.inner.builder.name()),
+            None,
+        );
         let timeout = self.inner.config.timeout;
-        let result = tokio::time::timeout(timeout, self.inner.builder.build(&job, &logs, token.clone())).await;
+        let result = tokio::time::timeout(
+            timeout,
+            self.inner.builder.build(&job, &logs, token.clone()),
+        )
+        .await;
         drop(permit);
         match result {
             _ if token.is_cancelled() => {
-                logs.log(LogLevel::Error, "build stopped (cancelled, or the server is shutting down)", None);
+                logs.log(
+                    LogLevel::Error,
+                    "build stopped (cancelled, or the server is shutting down)",
+                    None,
+                );
             }
             Ok(Ok(())) => {
                 logs.log(LogLevel::Info, "build finished: ready", None);
@@ -354,11 +438,21 @@ impl BuildQueue {
             }
             Err(_) => {
                 token.cancel();
-                let msg = format!("build timed out after {} s (the server's --build-timeout)", timeout.as_secs());
+                let msg = format!(
+                    "build timed out after {} s (the server's --build-timeout)",
+                    timeout.as_secs()
+                );
                 logs.log(LogLevel::Error, &msg, None);
                 finish(
                     BuildStatus::Error,
-                    Some(&BuildFailure { error: msg.clone(), reason: BuildReason { message: msg, step: None, line: None } }),
+                    Some(&BuildFailure {
+                        error: msg.clone(),
+                        reason: BuildReason {
+                            message: msg,
+                            step: None,
+                            line: None,
+                        },
+                    }),
                 );
             }
         }

@@ -17,7 +17,10 @@ pub struct ApiError {
 impl ApiError {
     /// Any status.
     pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
-        ApiError { status, message: message.into() }
+        ApiError {
+            status,
+            message: message.into(),
+        }
     }
     /// 400.
     pub fn bad_request(message: impl Into<String>) -> Self {
@@ -35,7 +38,10 @@ impl ApiError {
     /// 500; the detail goes to the server log only.
     pub fn internal(detail: impl std::fmt::Display) -> Self {
         tracing::error!(error = %detail, "internal error");
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal server error; the server log has the details")
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal server error; the server log has the details",
+        )
     }
 }
 
@@ -53,15 +59,21 @@ impl From<lelantos_api::ValidationError> for ApiError {
 
 /// Serialises `{code, message}` for `status`.
 pub fn error_body(status: StatusCode, message: &str) -> Vec<u8> {
-    serde_json::to_vec(&ErrorBody { code: status.as_u16(), message: message.to_string() })
-        .unwrap_or_else(|_| b"{\"code\":500,\"message\":\"internal server error\"}".to_vec())
+    serde_json::to_vec(&ErrorBody {
+        code: status.as_u16(),
+        message: message.to_string(),
+    })
+    .unwrap_or_else(|_| b"{\"code\":500,\"message\":\"internal server error\"}".to_vec())
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> axum::response::Response {
         let mut res = Response::new(Body::from(error_body(self.status, &self.message)));
         *res.status_mut() = self.status;
-        res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        res.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
         res
     }
 }

@@ -48,6 +48,8 @@ pub struct Config {
     /// API keys to accept (stored hashed). With none given and none stored, a key is
     /// generated on first start.
     pub api_keys: Vec<String>,
+    /// Issue (and print) one more key on this start, e.g. when the first one was lost.
+    pub new_key: bool,
     /// Builds running at once.
     pub max_concurrent_builds: usize,
     /// Longest a build may run.
@@ -68,6 +70,7 @@ impl Config {
             data_dir,
             builder: BuilderChoice::Auto,
             api_keys: Vec::new(),
+            new_key: false,
             max_concurrent_builds: 2,
             build_timeout: Duration::from_secs(1800),
             reaper_interval: Duration::from_secs(1),
@@ -142,12 +145,23 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
 
     let mut generated_key = None;
     for key in &config.api_keys {
-        auth::check_key_shape(key).map_err(|m| StartError(format!("--api-key / LELANTOS_API_KEY: {m}")))?;
-        store.add_key_hash(&auth::hash_key(key), now_ms()).map_err(|e| StartError(e.to_string()))?;
+        auth::check_key_shape(key)
+            .map_err(|m| StartError(format!("--api-key / LELANTOS_API_KEY: {m}")))?;
+        store
+            .add_key_hash(&auth::hash_key(key), now_ms())
+            .map_err(|e| StartError(e.to_string()))?;
     }
-    if config.api_keys.is_empty() && store.key_hashes().map_err(|e| StartError(e.to_string()))?.is_empty() {
+    if config.new_key
+        || (config.api_keys.is_empty()
+            && store
+                .key_hashes()
+                .map_err(|e| StartError(e.to_string()))?
+                .is_empty())
+    {
         let key = auth::generate_key();
-        store.add_key_hash(&auth::hash_key(&key), now_ms()).map_err(|e| StartError(e.to_string()))?;
+        store
+            .add_key_hash(&auth::hash_key(&key), now_ms())
+            .map_err(|e| StartError(e.to_string()))?;
         generated_key = Some(key);
     }
     let keys = auth::Keys::default();
@@ -185,23 +199,40 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| StartError(format!("cannot listen on {}: {e}", config.listen)))?;
-    let addr = listener.local_addr().map_err(|e| StartError(e.to_string()))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| StartError(e.to_string()))?;
 
-    let state = AppState { store: store.clone(), keys, queue: queue.clone(), warnings: Arc::new(warnings.clone()) };
+    let state = AppState {
+        store: store.clone(),
+        keys,
+        queue: queue.clone(),
+        warnings: Arc::new(warnings.clone()),
+    };
     let app = api::router(state).layer(cors());
 
     let stop = CancellationToken::new();
     let reaper = tokio::spawn(reap(store, config.reaper_interval, stop.clone()));
     let stop2 = stop.clone();
     let task = tokio::spawn(async move {
-        let served = axum::serve(listener, app).with_graceful_shutdown(stop2.clone().cancelled_owned()).await;
+        let served = axum::serve(listener, app)
+            .with_graceful_shutdown(stop2.clone().cancelled_owned())
+            .await;
         stop2.cancel();
         let _ = reaper.await;
         queue.shutdown(Duration::from_secs(5)).await;
         served
     });
 
-    Ok(Running { addr, generated_key, builder: builder_name, warnings, recovered, stop, task })
+    Ok(Running {
+        addr,
+        generated_key,
+        builder: builder_name,
+        warnings,
+        recovered,
+        stop,
+        task,
+    })
 }
 
 fn cors() -> tower_http::cors::CorsLayer {
@@ -223,7 +254,11 @@ async fn reap(store: Store, every: Duration, stop: CancellationToken) {
             _ = stop.cancelled() => return,
         }
         match store.reap_sandboxes(now_ms()) {
-            Ok(ids) if !ids.is_empty() => tracing::info!(count = ids.len(), ?ids, "stopped sandboxes past their timeout"),
+            Ok(ids) if !ids.is_empty() => tracing::info!(
+                count = ids.len(),
+                ?ids,
+                "stopped sandboxes past their timeout"
+            ),
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "reaper failed"),
         }
@@ -265,5 +300,12 @@ pub fn uuid_v4() -> String {
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
 }

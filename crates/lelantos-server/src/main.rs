@@ -30,6 +30,9 @@ struct Cli {
     /// API key to accept (lel_…). Without it, a key is generated on first start and printed once.
     #[arg(long, env = "LELANTOS_API_KEY", hide_env_values = true)]
     api_key: Option<String>,
+    /// Issue one more API key and print it (for when the first one was lost).
+    #[arg(long)]
+    new_key: bool,
     /// Builds running at once.
     #[arg(long, env = "LELANTOS_MAX_CONCURRENT_BUILDS", default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=64))]
     max_concurrent_builds: u16,
@@ -51,11 +54,15 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("LELANTOS_LOG").unwrap_or_else(|_| "info".into()),
+            tracing_subscriber::EnvFilter::try_from_env("LELANTOS_LOG")
+                .unwrap_or_else(|_| "info".into()),
         )
         .with_writer(std::io::stderr)
         .init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -74,6 +81,7 @@ async fn run(cli: Cli) -> ExitCode {
     };
     let given_key = cli.api_key.as_deref().is_some_and(|k| !k.is_empty());
     config.api_keys = cli.api_key.filter(|k| !k.is_empty()).into_iter().collect();
+    config.new_key = cli.new_key;
     config.max_concurrent_builds = cli.max_concurrent_builds.into();
     config.build_timeout = Duration::from_secs(cli.build_timeout);
     config.reaper_interval = Duration::from_millis(cli.reaper_interval_ms);
@@ -88,7 +96,10 @@ async fn run(cli: Cli) -> ExitCode {
         }
     };
     let base = format!("http://{}", running.addr);
-    println!("Lelantos API listening on {base}  (builder: {})", running.builder);
+    println!(
+        "Lelantos API listening on {base}  (builder: {})",
+        running.builder
+    );
     for w in &running.warnings {
         println!("warning: {w}");
     }
@@ -103,7 +114,7 @@ async fn run(cli: Cli) -> ExitCode {
     } else if given_key {
         println!("API key: the one given by --api-key / LELANTOS_API_KEY (plus any stored before)");
     } else {
-        println!("API keys: using the keys stored in the data dir (pass --api-key to add one)");
+        println!("API keys: using the keys stored in the data dir (lost yours? restart with --new-key to get another)");
     }
 
     let stop = running.stop_token();

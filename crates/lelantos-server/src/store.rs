@@ -2,7 +2,9 @@
 
 use lelantos_api::time::rfc3339_millis;
 use lelantos_api::validate::DISK_SIZE_MB;
-use lelantos_api::{BuildReason, BuildStatus, LogEntry, LogLevel, Sandbox, SandboxState, Template, TemplateBuild};
+use lelantos_api::{
+    BuildReason, BuildStatus, LogEntry, LogLevel, Sandbox, SandboxState, Template, TemplateBuild,
+};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -217,11 +219,14 @@ fn lock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
 impl Store {
     /// Opens (creating and migrating as needed) `dir/lelantos.db`.
     pub fn open(dir: &Path) -> Result<Store> {
-        std::fs::create_dir_all(dir).map_err(|e| StoreError(format!("cannot create data dir {}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| StoreError(format!("cannot create data dir {}: {e}", dir.display())))?;
         let path = dir.join("lelantos.db");
         let mut writer = open_conn(&path)?;
         migrate(&mut writer)?;
-        let readers = (0..4).map(|_| open_conn(&path).map(Mutex::new)).collect::<Result<Vec<_>>>()?;
+        let readers = (0..4)
+            .map(|_| open_conn(&path).map(Mutex::new))
+            .collect::<Result<Vec<_>>>()?;
         Ok(Store {
             inner: Arc::new(Inner {
                 writer: Mutex::new(writer),
@@ -260,7 +265,9 @@ impl Store {
         let mut out = Vec::new();
         for row in rows {
             let (id, h) = row?;
-            let arr: [u8; 32] = h.try_into().map_err(|_| StoreError("bad key hash length".into()))?;
+            let arr: [u8; 32] = h
+                .try_into()
+                .map_err(|_| StoreError("bad key hash length".into()))?;
             out.push((id, arr));
         }
         Ok(out)
@@ -273,7 +280,11 @@ impl Store {
             "INSERT INTO api_keys (key_hash, created_at) VALUES (?1, ?2) ON CONFLICT(key_hash) DO NOTHING",
             params![&hash[..], now],
         )?;
-        Ok(conn.query_row("SELECT id FROM api_keys WHERE key_hash = ?1", [&hash[..]], |r| r.get(0))?)
+        Ok(conn.query_row(
+            "SELECT id FROM api_keys WHERE key_hash = ?1",
+            [&hash[..]],
+            |r| r.get(0),
+        )?)
     }
 
     // ---- templates ----
@@ -365,12 +376,19 @@ impl Store {
             Self::TEMPLATE_COLS
         );
         let mut st = conn.prepare_cached(&sql)?;
-        Ok(st.query_row(params![key_id, template_id], Self::template_from_row).optional()?)
+        Ok(st
+            .query_row(params![key_id, template_id], Self::template_from_row)
+            .optional()?)
     }
 
     /// Templates of `key_id`, newest first, after cursor `before_seq`. Returns the page and
     /// the cursor for the next page, if there is one.
-    pub fn list_templates(&self, key_id: i64, limit: u32, before_seq: Option<i64>) -> Result<(Vec<Template>, Option<i64>)> {
+    pub fn list_templates(
+        &self,
+        key_id: i64,
+        limit: u32,
+        before_seq: Option<i64>,
+    ) -> Result<(Vec<Template>, Option<i64>)> {
         let conn = self.read();
         let sql = format!(
             "SELECT {}, t.seq FROM templates t JOIN builds b ON b.id = t.build_id
@@ -378,9 +396,10 @@ impl Store {
             Self::TEMPLATE_COLS
         );
         let mut st = conn.prepare_cached(&sql)?;
-        let rows = st.query_map(params![key_id, before_seq.unwrap_or(i64::MAX), limit + 1], |r| {
-            Ok((Self::template_from_row(r)?, r.get::<_, i64>(11)?))
-        })?;
+        let rows = st.query_map(
+            params![key_id, before_seq.unwrap_or(i64::MAX), limit + 1],
+            |r| Ok((Self::template_from_row(r)?, r.get::<_, i64>(11)?)),
+        )?;
         let mut out = Vec::new();
         let mut last_seq = None;
         let mut more = false;
@@ -398,7 +417,11 @@ impl Store {
 
     /// Deletes a template of `key_id` with its build, logs and aliases. Returns its build id
     /// and whether that build was still running, or `None` if there is no such template.
-    pub fn delete_template(&self, key_id: i64, template_id: &str) -> Result<Option<(String, bool)>> {
+    pub fn delete_template(
+        &self,
+        key_id: i64,
+        template_id: &str,
+    ) -> Result<Option<(String, bool)>> {
         let mut conn = self.write();
         let tx = conn.transaction()?;
         let row: Option<(String, String)> = tx
@@ -414,7 +437,10 @@ impl Store {
         };
         tx.execute("DELETE FROM build_logs WHERE build_id = ?1", [&build_id])?;
         tx.execute("DELETE FROM builds WHERE id = ?1", [&build_id])?;
-        tx.execute("DELETE FROM aliases WHERE key_id = ?1 AND template_id = ?2", params![key_id, template_id])?;
+        tx.execute(
+            "DELETE FROM aliases WHERE key_id = ?1 AND template_id = ?2",
+            params![key_id, template_id],
+        )?;
         tx.execute("DELETE FROM templates WHERE id = ?1", [template_id])?;
         tx.commit()?;
         Ok(Some((build_id, status == "building")))
@@ -439,7 +465,10 @@ impl Store {
                 })
             }
         };
-        if let Some(t) = st.query_row(params![key_id, id_or_alias], map(None)).optional()? {
+        if let Some(t) = st
+            .query_row(params![key_id, id_or_alias], map(None))
+            .optional()?
+        {
             return Ok(Some(t));
         }
         let target: Option<String> = conn
@@ -447,7 +476,9 @@ impl Store {
             .query_row(params![key_id, id_or_alias], |r| r.get(0))
             .optional()?;
         match target {
-            Some(id) => Ok(st.query_row(params![key_id, id], map(Some(id_or_alias.to_string()))).optional()?),
+            Some(id) => Ok(st
+                .query_row(params![key_id, id], map(Some(id_or_alias.to_string())))
+                .optional()?),
             None => Ok(None),
         }
     }
@@ -455,7 +486,13 @@ impl Store {
     // ---- builds ----
 
     /// A build's status with log entries after the first `logs_offset`.
-    pub fn get_build(&self, key_id: i64, template_id: &str, build_id: &str, logs_offset: u32) -> Result<Option<TemplateBuild>> {
+    pub fn get_build(
+        &self,
+        key_id: i64,
+        template_id: &str,
+        build_id: &str,
+        logs_offset: u32,
+    ) -> Result<Option<TemplateBuild>> {
         let conn = self.read();
         let mut st = conn.prepare_cached(
             "SELECT status, error, reason_message, reason_step, reason_line, started_at, finished_at
@@ -508,10 +545,17 @@ impl Store {
 
     /// Whether build `build_id` belongs to template `template_id` of `key_id`; returns its
     /// status.
-    pub fn build_status(&self, key_id: i64, template_id: &str, build_id: &str) -> Result<Option<BuildStatus>> {
+    pub fn build_status(
+        &self,
+        key_id: i64,
+        template_id: &str,
+        build_id: &str,
+    ) -> Result<Option<BuildStatus>> {
         let conn = self.read();
         let s: Option<String> = conn
-            .prepare_cached("SELECT status FROM builds WHERE id = ?1 AND template_id = ?2 AND key_id = ?3")?
+            .prepare_cached(
+                "SELECT status FROM builds WHERE id = ?1 AND template_id = ?2 AND key_id = ?3",
+            )?
             .query_row(params![build_id, template_id, key_id], |r| r.get(0))
             .optional()?;
         Ok(s.map(|s| BuildStatus::parse(&s).unwrap_or(BuildStatus::Error)))
@@ -527,7 +571,15 @@ impl Store {
     }
 
     /// Appends a log line.
-    pub fn append_log(&self, build_id: &str, seq: u32, ts: i64, level: LogLevel, message: &str, step: Option<&str>) -> Result<()> {
+    pub fn append_log(
+        &self,
+        build_id: &str,
+        seq: u32,
+        ts: i64,
+        level: LogLevel,
+        message: &str,
+        step: Option<&str>,
+    ) -> Result<()> {
         let conn = self.write();
         conn.prepare_cached(
             "INSERT INTO build_logs (build_id, seq, ts, level, message, step)
@@ -541,14 +593,23 @@ impl Store {
     pub fn mark_running(&self, build_id: &str) -> Result<bool> {
         let conn = self.write();
         let n = conn
-            .prepare_cached("UPDATE builds SET phase = 'running' WHERE id = ?1 AND status = 'building'")?
+            .prepare_cached(
+                "UPDATE builds SET phase = 'running' WHERE id = ?1 AND status = 'building'",
+            )?
             .execute([build_id])?;
         Ok(n == 1)
     }
 
     /// Ends a build that is still `building`. Returns false (and changes nothing) if it had
     /// already ended — the first ending wins (e.g. a cancel beats a late success).
-    pub fn finish_build(&self, build_id: &str, status: BuildStatus, error: Option<&str>, reason: Option<&BuildReason>, now: i64) -> Result<bool> {
+    pub fn finish_build(
+        &self,
+        build_id: &str,
+        status: BuildStatus,
+        error: Option<&str>,
+        reason: Option<&BuildReason>,
+        now: i64,
+    ) -> Result<bool> {
         let mut conn = self.write();
         let tx = conn.transaction()?;
         let n = tx
@@ -673,7 +734,10 @@ impl Store {
     /// One sandbox of `key_id`.
     pub fn get_sandbox(&self, key_id: i64, sandbox_id: &str) -> Result<Option<Sandbox>> {
         let conn = self.read();
-        let sql = format!("SELECT {} FROM sandboxes WHERE key_id = ?1 AND id = ?2", Self::SANDBOX_COLS);
+        let sql = format!(
+            "SELECT {} FROM sandboxes WHERE key_id = ?1 AND id = ?2",
+            Self::SANDBOX_COLS
+        );
         let s = conn
             .prepare_cached(&sql)?
             .query_row(params![key_id, sandbox_id], Self::sandbox_from_row)
@@ -712,7 +776,11 @@ impl Store {
             return Ok(Some(true));
         }
         let exists: Option<i64> = conn
-            .query_row("SELECT 1 FROM sandboxes WHERE key_id = ?1 AND id = ?2", params![key_id, sandbox_id], |r| r.get(0))
+            .query_row(
+                "SELECT 1 FROM sandboxes WHERE key_id = ?1 AND id = ?2",
+                params![key_id, sandbox_id],
+                |r| r.get(0),
+            )
             .optional()?;
         Ok(exists.map(|_| false))
     }
@@ -724,7 +792,8 @@ impl Store {
             "UPDATE sandboxes SET state = 'stopped', ended_at = ?1 WHERE state = 'running' AND end_at <= ?1 RETURNING id",
         )?;
         let rows = st.query_map([now], |r| r.get(0))?;
-        rows.collect::<rusqlite::Result<Vec<String>>>().map_err(Into::into)
+        rows.collect::<rusqlite::Result<Vec<String>>>()
+            .map_err(Into::into)
     }
 }
 

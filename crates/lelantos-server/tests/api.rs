@@ -17,23 +17,47 @@ async fn health_and_openapi_need_no_key() {
     assert_eq!(h.status, StatusCode::OK);
     assert_eq!(h.body["status"], "ok");
     assert_eq!(h.body["builder"], "dry-run");
-    assert!(h.body["warnings"][0].as_str().unwrap().contains("dry-run"), "{}", h.body);
+    assert!(
+        h.body["warnings"][0].as_str().unwrap().contains("dry-run"),
+        "{}",
+        h.body
+    );
     assert_eq!(h.body["version"], env!("CARGO_PKG_VERSION"));
 
     let doc = s.send(Method::GET, "/openapi.json", None, None).await;
     assert_eq!(doc.status, StatusCode::OK);
     assert!(doc.body["openapi"].as_str().unwrap().starts_with("3."));
     let paths = doc.body["paths"].as_object().unwrap();
-    for p in ["/templates", "/templates/{templateID}", "/templates/{templateID}/builds/{buildID}", "/sandboxes", "/sandboxes/{sandboxID}", "/health"] {
+    for p in [
+        "/templates",
+        "/templates/{templateID}",
+        "/templates/{templateID}/builds/{buildID}",
+        "/sandboxes",
+        "/sandboxes/{sandboxID}",
+        "/health",
+    ] {
         assert!(paths.contains_key(p), "openapi lacks {p}");
     }
     assert!(paths["/templates"]["post"]["responses"]["202"].is_object());
     let schemas = doc.body["components"]["schemas"].as_object().unwrap();
-    for k in ["Template", "TemplateBuild", "LogEntry", "Sandbox", "ErrorBody", "CreateTemplateRequest"] {
+    for k in [
+        "Template",
+        "TemplateBuild",
+        "LogEntry",
+        "Sandbox",
+        "ErrorBody",
+        "CreateTemplateRequest",
+    ] {
         assert!(schemas.contains_key(k), "openapi lacks schema {k}");
     }
-    assert_eq!(schemas["BuildStatus"]["enum"], json!(["building", "ready", "error"]));
-    assert_eq!(doc.body["components"]["securitySchemes"]["api_key"]["name"], "X-API-Key");
+    assert_eq!(
+        schemas["BuildStatus"]["enum"],
+        json!(["building", "ready", "error"])
+    );
+    assert_eq!(
+        doc.body["components"]["securitySchemes"]["api_key"]["name"],
+        "X-API-Key"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -60,10 +84,24 @@ async fn create_poll_ready_with_documented_defaults() {
     assert!(b.get("error").is_none() && b.get("reason").is_none(), "{b}");
     assert!(b["finishedAt"].is_string());
     let logs = b["logs"].as_array().unwrap();
-    let messages: Vec<&str> = logs.iter().map(|l| l["message"].as_str().unwrap()).collect();
-    assert!(messages.iter().any(|m| m.contains("validated; no image built")), "{messages:?}");
+    let messages: Vec<&str> = logs
+        .iter()
+        .map(|l| l["message"].as_str().unwrap())
+        .collect();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("validated; no image built")),
+        "{messages:?}"
+    );
     let steps: Vec<&str> = logs.iter().filter_map(|l| l["step"].as_str()).collect();
-    assert_eq!(steps, ["[1/2] FROM python:3.12-slim", "[2/2] RUN pip install numpy pandas scikit-learn matplotlib"]);
+    assert_eq!(
+        steps,
+        [
+            "[1/2] FROM python:3.12-slim",
+            "[2/2] RUN pip install numpy pandas scikit-learn matplotlib"
+        ]
+    );
     for l in logs {
         assert!(["debug", "info", "warn", "error"].contains(&l["level"].as_str().unwrap()));
         assert!(l["timestamp"].as_str().unwrap().ends_with('Z'));
@@ -74,9 +112,13 @@ async fn create_poll_ready_with_documented_defaults() {
     assert_eq!(off.body["logs"].as_array().unwrap()[..], logs[2..]);
     let past = s.get(&format!("{}?logsOffset=9999", build_path(&t))).await;
     assert_eq!(past.body["logs"], json!([]));
-    s.get(&format!("{}?logsOffset=-1", build_path(&t))).await.assert_error(400, &["logsOffset"]);
+    s.get(&format!("{}?logsOffset=-1", build_path(&t)))
+        .await
+        .assert_error(400, &["logsOffset"]);
 
-    let got = s.get(&format!("/templates/{}", t["templateID"].as_str().unwrap())).await;
+    let got = s
+        .get(&format!("/templates/{}", t["templateID"].as_str().unwrap()))
+        .await;
     assert_eq!(got.status, StatusCode::OK);
     assert_eq!(got.body["buildStatus"], "ready");
     assert_eq!(got.body["createdAt"], t["createdAt"]);
@@ -88,12 +130,25 @@ async fn seed_example_values_are_kept() {
     let t = s
         .create(json!({ "dockerfile": SIMPLE, "alias": "data-science", "cpuCount": 4, "memoryMB": 2048 }))
         .await;
-    assert_eq!((t["cpuCount"].as_u64(), t["memoryMB"].as_u64()), (Some(4), Some(2048)));
+    assert_eq!(
+        (t["cpuCount"].as_u64(), t["memoryMB"].as_u64()),
+        (Some(4), Some(2048))
+    );
     assert_eq!(t["aliases"], json!(["data-science"]));
-    let t = s.create(json!({ "dockerfile": SIMPLE, "cpuCount": 8, "memoryMB": 8192 })).await;
-    assert_eq!((t["cpuCount"].as_u64(), t["memoryMB"].as_u64()), (Some(8), Some(8192)));
-    let t = s.create(json!({ "dockerfile": SIMPLE, "cpuCount": 1, "memoryMB": 128 })).await;
-    assert_eq!((t["cpuCount"].as_u64(), t["memoryMB"].as_u64()), (Some(1), Some(128)));
+    let t = s
+        .create(json!({ "dockerfile": SIMPLE, "cpuCount": 8, "memoryMB": 8192 }))
+        .await;
+    assert_eq!(
+        (t["cpuCount"].as_u64(), t["memoryMB"].as_u64()),
+        (Some(8), Some(8192))
+    );
+    let t = s
+        .create(json!({ "dockerfile": SIMPLE, "cpuCount": 1, "memoryMB": 128 }))
+        .await;
+    assert_eq!(
+        (t["cpuCount"].as_u64(), t["memoryMB"].as_u64()),
+        (Some(1), Some(128))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -102,32 +157,110 @@ async fn every_bad_input_class_is_a_400_naming_the_field() {
     let df = SIMPLE;
     let cases: Vec<(Value, Vec<&str>)> = vec![
         (json!({}), vec!["dockerfile is required"]),
-        (json!({ "dockerfile": "" }), vec!["dockerfile must not be empty"]),
-        (json!({ "dockerfile": " \n\t" }), vec!["dockerfile must not be empty"]),
-        (json!({ "dockerfile": null }), vec!["dockerfile must be a string, got null"]),
-        (json!({ "dockerfile": format!("FROM a:1\n{}", "#".repeat(256 * 1024)) }), vec!["dockerfile must be at most 256 KiB"]),
-        (json!({ "dockerfile": "RUN echo hi" }), vec!["dockerfile has no FROM"]),
-        (json!({ "dockerfile": "FROM a:1\nRUN <<EOF\necho" }), vec!["dockerfile does not parse", "line 2", "<<EOF"]),
-        (json!({ "dockerfile": "# escape=x\nFROM a:1" }), vec!["dockerfile does not parse", "escape"]),
-        (json!({ "dockerfile": df, "cpuCount": 0 }), vec!["cpuCount must be an integer from 1 to 8, got 0"]),
-        (json!({ "dockerfile": df, "cpuCount": 9 }), vec!["cpuCount must be an integer from 1 to 8, got 9"]),
-        (json!({ "dockerfile": df, "cpuCount": 2.5 }), vec!["cpuCount must be an integer from 1 to 8, got 2.5"]),
-        (json!({ "dockerfile": df, "cpuCount": "4" }), vec!["cpuCount must be an integer from 1 to 8, got \"4\" (a string)"]),
-        (json!({ "dockerfile": df, "cpuCount": null }), vec!["cpuCount must be an integer from 1 to 8, got null"]),
-        (json!({ "dockerfile": df, "cpuCount": -1 }), vec!["cpuCount", "got -1"]),
-        (json!({ "dockerfile": df, "cpuCount": true }), vec!["cpuCount", "got true"]),
-        (json!({ "dockerfile": df, "memoryMB": 127 }), vec!["memoryMB must be an integer from 128 to 8192, got 127"]),
-        (json!({ "dockerfile": df, "memoryMB": 8193 }), vec!["memoryMB must be an integer from 128 to 8192, got 8193"]),
-        (json!({ "dockerfile": df, "memoryMB": 512.5 }), vec!["memoryMB", "got 512.5"]),
-        (json!({ "dockerfile": df, "memoryMB": [512] }), vec!["memoryMB", "got an array"]),
-        (json!({ "dockerfile": df, "alias": "Data Science" }), vec!["alias must be", "use lower case"]),
-        (json!({ "dockerfile": df, "alias": "data.science" }), vec!["alias must be", "'.' is not allowed"]),
-        (json!({ "dockerfile": df, "alias": "-lead" }), vec!["alias must be", "starts with '-'"]),
-        (json!({ "dockerfile": df, "alias": "" }), vec!["alias must be", "empty"]),
-        (json!({ "dockerfile": df, "alias": "a".repeat(64) }), vec!["alias must be", "64 characters"]),
-        (json!({ "dockerfile": df, "alias": 7 }), vec!["alias must be a string, got 7"]),
-        (json!({ "dockerfile": df, "cpus": 2 }), vec!["unknown field `cpus`", "cpuCount"]),
-        (json!({ "dockerfile": df, "templateID": "x" }), vec!["unknown field `templateID`"]),
+        (
+            json!({ "dockerfile": "" }),
+            vec!["dockerfile must not be empty"],
+        ),
+        (
+            json!({ "dockerfile": " \n\t" }),
+            vec!["dockerfile must not be empty"],
+        ),
+        (
+            json!({ "dockerfile": null }),
+            vec!["dockerfile must be a string, got null"],
+        ),
+        (
+            json!({ "dockerfile": format!("FROM a:1\n{}", "#".repeat(256 * 1024)) }),
+            vec!["dockerfile must be at most 256 KiB"],
+        ),
+        (
+            json!({ "dockerfile": "RUN echo hi" }),
+            vec!["dockerfile has no FROM"],
+        ),
+        (
+            json!({ "dockerfile": "FROM a:1\nRUN <<EOF\necho" }),
+            vec!["dockerfile does not parse", "line 2", "<<EOF"],
+        ),
+        (
+            json!({ "dockerfile": "# escape=x\nFROM a:1" }),
+            vec!["dockerfile does not parse", "escape"],
+        ),
+        (
+            json!({ "dockerfile": df, "cpuCount": 0 }),
+            vec!["cpuCount must be an integer from 1 to 8, got 0"],
+        ),
+        (
+            json!({ "dockerfile": df, "cpuCount": 9 }),
+            vec!["cpuCount must be an integer from 1 to 8, got 9"],
+        ),
+        (
+            json!({ "dockerfile": df, "cpuCount": 2.5 }),
+            vec!["cpuCount must be an integer from 1 to 8, got 2.5"],
+        ),
+        (
+            json!({ "dockerfile": df, "cpuCount": "4" }),
+            vec!["cpuCount must be an integer from 1 to 8, got \"4\" (a string)"],
+        ),
+        (
+            json!({ "dockerfile": df, "cpuCount": null }),
+            vec!["cpuCount must be an integer from 1 to 8, got null"],
+        ),
+        (
+            json!({ "dockerfile": df, "cpuCount": -1 }),
+            vec!["cpuCount", "got -1"],
+        ),
+        (
+            json!({ "dockerfile": df, "cpuCount": true }),
+            vec!["cpuCount", "got true"],
+        ),
+        (
+            json!({ "dockerfile": df, "memoryMB": 127 }),
+            vec!["memoryMB must be an integer from 128 to 8192, got 127"],
+        ),
+        (
+            json!({ "dockerfile": df, "memoryMB": 8193 }),
+            vec!["memoryMB must be an integer from 128 to 8192, got 8193"],
+        ),
+        (
+            json!({ "dockerfile": df, "memoryMB": 512.5 }),
+            vec!["memoryMB", "got 512.5"],
+        ),
+        (
+            json!({ "dockerfile": df, "memoryMB": [512] }),
+            vec!["memoryMB", "got an array"],
+        ),
+        (
+            json!({ "dockerfile": df, "alias": "Data Science" }),
+            vec!["alias must be", "use lower case"],
+        ),
+        (
+            json!({ "dockerfile": df, "alias": "data.science" }),
+            vec!["alias must be", "'.' is not allowed"],
+        ),
+        (
+            json!({ "dockerfile": df, "alias": "-lead" }),
+            vec!["alias must be", "starts with '-'"],
+        ),
+        (
+            json!({ "dockerfile": df, "alias": "" }),
+            vec!["alias must be", "empty"],
+        ),
+        (
+            json!({ "dockerfile": df, "alias": "a".repeat(64) }),
+            vec!["alias must be", "64 characters"],
+        ),
+        (
+            json!({ "dockerfile": df, "alias": 7 }),
+            vec!["alias must be a string, got 7"],
+        ),
+        (
+            json!({ "dockerfile": df, "cpus": 2 }),
+            vec!["unknown field `cpus`", "cpuCount"],
+        ),
+        (
+            json!({ "dockerfile": df, "templateID": "x" }),
+            vec!["unknown field `templateID`"],
+        ),
     ];
     for (body, needles) in cases {
         let r = s.post("/templates", body.clone()).await;
@@ -135,9 +268,12 @@ async fn every_bad_input_class_is_a_400_naming_the_field() {
         r.assert_error(400, &needles);
     }
     // Several bad fields are all named at once.
-    s.post("/templates", json!({ "dockerfile": df, "cpuCount": 9, "memoryMB": 1 }))
-        .await
-        .assert_error(400, &["cpuCount", "memoryMB"]);
+    s.post(
+        "/templates",
+        json!({ "dockerfile": df, "cpuCount": 9, "memoryMB": 1 }),
+    )
+    .await
+    .assert_error(400, &["cpuCount", "memoryMB"]);
 
     // Nothing was stored by any of them.
     let list = s.get("/templates").await;
@@ -161,24 +297,50 @@ async fn malformed_json_content_type_and_body_size() {
         assert_eq!(res.headers()["content-type"], "application/json");
         (st, res.json().await.unwrap())
     }
-    let (st, b) = run(raw("{\"dockerfile\": \"FROM a\",", Some("application/json"))).await;
+    let (st, b) = run(raw(
+        "{\"dockerfile\": \"FROM a\",",
+        Some("application/json"),
+    ))
+    .await;
     assert_eq!((st, b["code"].as_u64()), (400, Some(400)));
-    assert!(b["message"].as_str().unwrap().contains("malformed JSON"), "{b}");
+    assert!(
+        b["message"].as_str().unwrap().contains("malformed JSON"),
+        "{b}"
+    );
     let (st, b) = run(raw("[\"FROM a:1\"]", Some("application/json"))).await;
     assert_eq!(st, 400);
-    assert!(b["message"].as_str().unwrap().contains("must be a JSON object"), "{b}");
+    assert!(
+        b["message"]
+            .as_str()
+            .unwrap()
+            .contains("must be a JSON object"),
+        "{b}"
+    );
     let (st, b) = run(raw("", Some("application/json"))).await;
     assert_eq!(st, 400);
     assert!(b["message"].as_str().unwrap().contains("empty"), "{b}");
     let (st, b) = run(raw("{\"dockerfile\":\"FROM a:1\"}", Some("text/plain"))).await;
     assert_eq!(st, 415);
-    assert!(b["message"].as_str().unwrap().contains("Content-Type must be application/json"), "{b}");
+    assert!(
+        b["message"]
+            .as_str()
+            .unwrap()
+            .contains("Content-Type must be application/json"),
+        "{b}"
+    );
     let (st, _) = run(raw("{\"dockerfile\":\"FROM a:1\"}", None)).await;
     assert_eq!(st, 415);
-    let (st, _) = run(raw("{\"dockerfile\":\"FROM a:1\"}", Some("application/json; charset=utf-8"))).await;
+    let (st, _) = run(raw(
+        "{\"dockerfile\":\"FROM a:1\"}",
+        Some("application/json; charset=utf-8"),
+    ))
+    .await;
     assert_eq!(st, 202);
 
-    let big = format!("{{\"dockerfile\":\"FROM a:1\\n{}\"}}", "#".repeat(3 * 1024 * 1024));
+    let big = format!(
+        "{{\"dockerfile\":\"FROM a:1\\n{}\"}}",
+        "#".repeat(3 * 1024 * 1024)
+    );
     let res = s
         .http
         .post(&url)
@@ -197,95 +359,217 @@ async fn malformed_json_content_type_and_body_size() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_routes_and_methods_answer_json() {
     let s = TestServer::start().await;
-    s.get("/nope").await.assert_error(404, &["no route for GET /nope"]);
-    s.send(Method::GET, "/templates/x/builds", Some(KEY), None).await.assert_error(404, &["no route"]);
+    s.get("/nope")
+        .await
+        .assert_error(404, &["no route for GET /nope"]);
+    s.send(Method::GET, "/templates/x/builds", Some(KEY), None)
+        .await
+        .assert_error(404, &["no route"]);
     let r = s.send(Method::PUT, "/templates", Some(KEY), None).await;
     r.assert_error(405, &["PUT", "/templates", "GET", "POST"]);
     assert!(r.headers["allow"].to_str().unwrap().contains("POST"));
-    s.send(Method::PATCH, "/sandboxes/x", Some(KEY), None).await.assert_error(405, &["PATCH"]);
+    s.send(Method::PATCH, "/sandboxes/x", Some(KEY), None)
+        .await
+        .assert_error(405, &["PATCH"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn auth_missing_unknown_and_other_keys() {
     let s = TestServer::start().await;
-    for path in ["/templates", "/sandboxes", "/templates/abc", "/templates/abc/builds/def", "/sandboxes/x"] {
-        s.send(Method::GET, path, None, None).await.assert_error(401, &["X-API-Key"]);
-        s.send(Method::GET, path, Some("lel_not_a_key_of_this_server"), None).await.assert_error(401, &["invalid API key"]);
+    for path in [
+        "/templates",
+        "/sandboxes",
+        "/templates/abc",
+        "/templates/abc/builds/def",
+        "/sandboxes/x",
+    ] {
+        s.send(Method::GET, path, None, None)
+            .await
+            .assert_error(401, &["X-API-Key"]);
+        s.send(
+            Method::GET,
+            path,
+            Some("lel_not_a_key_of_this_server"),
+            None,
+        )
+        .await
+        .assert_error(401, &["invalid API key"]);
     }
-    let r = s.send(Method::POST, "/templates", Some("e2b_wrong"), Some(json!({"dockerfile": SIMPLE}))).await;
+    let r = s
+        .send(
+            Method::POST,
+            "/templates",
+            Some("e2b_wrong"),
+            Some(json!({"dockerfile": SIMPLE})),
+        )
+        .await;
     r.assert_error(401, &["invalid API key"]);
-    assert!(!r.body["message"].as_str().unwrap().contains("e2b_wrong"), "the key is never echoed");
+    assert!(
+        !r.body["message"].as_str().unwrap().contains("e2b_wrong"),
+        "the key is never echoed"
+    );
     // Auth is checked before the body: a bad body with a bad key is a 401.
-    s.send(Method::POST, "/templates", None, Some(json!({"cpuCount": 99}))).await.assert_error(401, &[]);
+    s.send(
+        Method::POST,
+        "/templates",
+        None,
+        Some(json!({"cpuCount": 99})),
+    )
+    .await
+    .assert_error(401, &[]);
 
     // Another key's resources are 404, never 403, and are not listed.
-    let t = s.create(json!({ "dockerfile": SIMPLE, "alias": "mine" })).await;
+    let t = s
+        .create(json!({ "dockerfile": SIMPLE, "alias": "mine" }))
+        .await;
     s.wait_build(&t, WAIT).await;
     let id = t["templateID"].as_str().unwrap();
     let other = |m: Method, p: String, b: Option<Value>| {
         let s = &s;
         async move { s.send(m, &p, Some(OTHER_KEY), b).await }
     };
-    other(Method::GET, format!("/templates/{id}"), None).await.assert_error(404, &["template", id]);
-    other(Method::GET, build_path(&t), None).await.assert_error(404, &["build"]);
-    other(Method::DELETE, format!("/templates/{id}"), None).await.assert_error(404, &["template"]);
-    other(Method::DELETE, build_path(&t), None).await.assert_error(404, &["build"]);
-    other(Method::POST, "/sandboxes".into(), Some(json!({"templateID": id}))).await.assert_error(404, &["template"]);
-    other(Method::POST, "/sandboxes".into(), Some(json!({"templateID": "mine"}))).await.assert_error(404, &["template"]);
-    assert_eq!(other(Method::GET, "/templates".into(), None).await.body, json!([]));
+    other(Method::GET, format!("/templates/{id}"), None)
+        .await
+        .assert_error(404, &["template", id]);
+    other(Method::GET, build_path(&t), None)
+        .await
+        .assert_error(404, &["build"]);
+    other(Method::DELETE, format!("/templates/{id}"), None)
+        .await
+        .assert_error(404, &["template"]);
+    other(Method::DELETE, build_path(&t), None)
+        .await
+        .assert_error(404, &["build"]);
+    other(
+        Method::POST,
+        "/sandboxes".into(),
+        Some(json!({"templateID": id})),
+    )
+    .await
+    .assert_error(404, &["template"]);
+    other(
+        Method::POST,
+        "/sandboxes".into(),
+        Some(json!({"templateID": "mine"})),
+    )
+    .await
+    .assert_error(404, &["template"]);
+    assert_eq!(
+        other(Method::GET, "/templates".into(), None).await.body,
+        json!([])
+    );
     let sb = s.post("/sandboxes", json!({"templateID": id})).await.body;
     let sid = sb["sandboxID"].as_str().unwrap();
-    other(Method::GET, format!("/sandboxes/{sid}"), None).await.assert_error(404, &["sandbox"]);
-    other(Method::DELETE, format!("/sandboxes/{sid}"), None).await.assert_error(404, &["sandbox"]);
-    assert_eq!(other(Method::GET, "/sandboxes".into(), None).await.body, json!([]));
+    other(Method::GET, format!("/sandboxes/{sid}"), None)
+        .await
+        .assert_error(404, &["sandbox"]);
+    other(Method::DELETE, format!("/sandboxes/{sid}"), None)
+        .await
+        .assert_error(404, &["sandbox"]);
+    assert_eq!(
+        other(Method::GET, "/sandboxes".into(), None).await.body,
+        json!([])
+    );
     // The other key can use the same alias for its own template.
-    let o = s.send(Method::POST, "/templates", Some(OTHER_KEY), Some(json!({"dockerfile": SIMPLE, "alias": "mine"}))).await;
+    let o = s
+        .send(
+            Method::POST,
+            "/templates",
+            Some(OTHER_KEY),
+            Some(json!({"dockerfile": SIMPLE, "alias": "mine"})),
+        )
+        .await;
     assert_eq!(o.status, StatusCode::ACCEPTED);
     assert_ne!(o.body["templateID"], t["templateID"]);
     // ...which did not move the first key's alias.
-    assert_eq!(s.get(&format!("/templates/{id}")).await.body["aliases"], json!(["mine"]));
+    assert_eq!(
+        s.get(&format!("/templates/{id}")).await.body["aliases"],
+        json!(["mine"])
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_ids_are_404() {
     let s = TestServer::start().await;
-    s.get("/templates/doesnotexist").await.assert_error(404, &["template \"doesnotexist\" not found"]);
-    s.delete("/templates/doesnotexist").await.assert_error(404, &["template"]);
-    s.get("/templates/x/builds/y").await.assert_error(404, &["build"]);
-    s.delete("/templates/x/builds/y").await.assert_error(404, &["build"]);
-    s.get("/sandboxes/sbx_nope").await.assert_error(404, &["sandbox"]);
-    s.delete("/sandboxes/sbx_nope").await.assert_error(404, &["sandbox"]);
-    s.post("/sandboxes", json!({"templateID": "nope"})).await.assert_error(404, &["template \"nope\""]);
+    s.get("/templates/doesnotexist")
+        .await
+        .assert_error(404, &["template \"doesnotexist\" not found"]);
+    s.delete("/templates/doesnotexist")
+        .await
+        .assert_error(404, &["template"]);
+    s.get("/templates/x/builds/y")
+        .await
+        .assert_error(404, &["build"]);
+    s.delete("/templates/x/builds/y")
+        .await
+        .assert_error(404, &["build"]);
+    s.get("/sandboxes/sbx_nope")
+        .await
+        .assert_error(404, &["sandbox"]);
+    s.delete("/sandboxes/sbx_nope")
+        .await
+        .assert_error(404, &["sandbox"]);
+    s.post("/sandboxes", json!({"templateID": "nope"}))
+        .await
+        .assert_error(404, &["template \"nope\""]);
     // A real build id under the wrong template id is 404 too.
     let t = s.create(json!({ "dockerfile": SIMPLE })).await;
     let b = t["buildID"].as_str().unwrap();
-    s.get(&format!("/templates/other/builds/{b}")).await.assert_error(404, &["build"]);
+    s.get(&format!("/templates/other/builds/{b}"))
+        .await
+        .assert_error(404, &["build"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lint_error_fails_build_at_once_with_reason_line() {
     let s = TestServer::start().await;
     let seed_old = "FROM python:3.12-slim\nRUN pip install numpy pandas scikit-learn matplotlib\nRUN echo \"nameserver 8.8.8.8\" > /etc/resolv.conf\n";
-    let t = s.create(json!({ "dockerfile": seed_old, "alias": "data-science" })).await;
+    let t = s
+        .create(json!({ "dockerfile": seed_old, "alias": "data-science" }))
+        .await;
     let b = s.wait_build(&t, WAIT).await;
     assert_eq!(b["status"], "error");
     let err = b["error"].as_str().unwrap();
-    assert!(err.contains("line 3") && err.contains("resolv.conf") && err.contains("Read-only file system"), "{err}");
+    assert!(
+        err.contains("line 3")
+            && err.contains("resolv.conf")
+            && err.contains("Read-only file system"),
+        "{err}"
+    );
     assert!(!err.contains('\n'), "error is one line");
     assert_eq!(b["reason"]["line"], 3);
-    assert!(b["reason"]["message"].as_str().unwrap().contains("delete this line"));
+    assert!(b["reason"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("delete this line"));
     let logs = b["logs"].as_array().unwrap();
-    assert!(logs.iter().any(|l| l["level"] == "error" && l["message"].as_str().unwrap().contains("resolv-conf-write")));
-    assert!(!logs.iter().any(|l| l["message"].as_str().unwrap().contains("build started")), "no builder time spent");
+    assert!(logs
+        .iter()
+        .any(|l| l["level"] == "error"
+            && l["message"].as_str().unwrap().contains("resolv-conf-write")));
+    assert!(
+        !logs
+            .iter()
+            .any(|l| l["message"].as_str().unwrap().contains("build started")),
+        "no builder time spent"
+    );
     // A template whose build failed cannot start sandboxes.
-    s.post("/sandboxes", json!({"templateID": t["templateID"]})).await.assert_error(409, &["build ended in error"]);
-    s.post("/sandboxes", json!({"templateID": "data-science"})).await.assert_error(409, &["error"]);
+    s.post("/sandboxes", json!({"templateID": t["templateID"]}))
+        .await
+        .assert_error(409, &["build ended in error"]);
+    s.post("/sandboxes", json!({"templateID": "data-science"}))
+        .await
+        .assert_error(409, &["error"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lint_warnings_go_into_logs_and_build_succeeds() {
     let s = TestServer::start().await;
-    let t = s.create(json!({ "dockerfile": "FROM ubuntu\nRUN apt-get update && apt-get install curl\n" })).await;
+    let t = s
+        .create(
+            json!({ "dockerfile": "FROM ubuntu\nRUN apt-get update && apt-get install curl\n" }),
+        )
+        .await;
     let b = s.wait_build(&t, WAIT).await;
     assert_eq!(b["status"], "ready");
     let warns: Vec<&str> = b["logs"]
@@ -305,7 +589,9 @@ async fn alias_rebuild_gives_a_new_template_and_keeps_the_old_one() {
     let s = TestServer::start().await;
     let v1 = s.create(json!({ "dockerfile": SIMPLE, "alias": "data-science", "cpuCount": 4, "memoryMB": 2048 })).await;
     s.wait_build(&v1, WAIT).await;
-    let sb = s.post("/sandboxes", json!({"templateID": "data-science"})).await;
+    let sb = s
+        .post("/sandboxes", json!({"templateID": "data-science"}))
+        .await;
     assert_eq!(sb.status, StatusCode::CREATED);
     assert_eq!(sb.body["templateID"], v1["templateID"]);
 
@@ -319,22 +605,37 @@ async fn alias_rebuild_gives_a_new_template_and_keeps_the_old_one() {
     assert_eq!(v2["memoryMB"], 4096);
     s.wait_build(&v2, WAIT).await;
 
-    let old = s.get(&format!("/templates/{}", v1["templateID"].as_str().unwrap())).await;
+    let old = s
+        .get(&format!(
+            "/templates/{}",
+            v1["templateID"].as_str().unwrap()
+        ))
+        .await;
     assert_eq!(old.status, StatusCode::OK);
     assert_eq!(old.body["aliases"], json!([]));
     assert_eq!(old.body["buildStatus"], "ready");
     assert_eq!(old.body["spawnCount"], 1);
     // The alias now starts sandboxes from the new template; the old id still works.
-    let by_alias = s.post("/sandboxes", json!({"templateID": "data-science"})).await.body;
+    let by_alias = s
+        .post("/sandboxes", json!({"templateID": "data-science"}))
+        .await
+        .body;
     assert_eq!(by_alias["templateID"], v2["templateID"]);
     assert_eq!(by_alias["alias"], "data-science");
     assert_eq!(by_alias["memoryMB"], 4096);
-    let by_old_id = s.post("/sandboxes", json!({"templateID": v1["templateID"]})).await;
+    let by_old_id = s
+        .post("/sandboxes", json!({"templateID": v1["templateID"]}))
+        .await;
     assert_eq!(by_old_id.status, StatusCode::CREATED);
     assert_eq!(by_old_id.body["memoryMB"], 2048);
     assert!(by_old_id.body.get("alias").is_none());
     // The first sandbox is untouched.
-    let first = s.get(&format!("/sandboxes/{}", sb.body["sandboxID"].as_str().unwrap())).await;
+    let first = s
+        .get(&format!(
+            "/sandboxes/{}",
+            sb.body["sandboxID"].as_str().unwrap()
+        ))
+        .await;
     assert_eq!(first.body["state"], "running");
     assert_eq!(first.body["templateID"], v1["templateID"]);
 }
@@ -344,7 +645,9 @@ async fn list_templates_with_cursor() {
     let s = TestServer::start().await;
     let mut ids = Vec::new();
     for i in 0..5 {
-        let t = s.create(json!({ "dockerfile": SIMPLE, "alias": format!("t{i}") })).await;
+        let t = s
+            .create(json!({ "dockerfile": SIMPLE, "alias": format!("t{i}") }))
+            .await;
         ids.push(t["templateID"].as_str().unwrap().to_string());
     }
     ids.reverse(); // newest first
@@ -373,16 +676,28 @@ async fn list_templates_with_cursor() {
     assert_eq!(all.as_array().unwrap().len(), 5);
     let exact = s.get("/templates?limit=5").await;
     assert!(exact.headers.get("x-next-token").is_none());
-    s.get("/templates?limit=0").await.assert_error(400, &["limit must be an integer from 1 to 100"]);
-    s.get("/templates?limit=101").await.assert_error(400, &["limit"]);
-    s.get("/templates?limit=abc").await.assert_error(400, &["limit"]);
-    s.get("/templates?nextToken=garbage").await.assert_error(400, &["nextToken"]);
+    s.get("/templates?limit=0")
+        .await
+        .assert_error(400, &["limit must be an integer from 1 to 100"]);
+    s.get("/templates?limit=101")
+        .await
+        .assert_error(400, &["limit"]);
+    s.get("/templates?limit=abc")
+        .await
+        .assert_error(400, &["limit"]);
+    s.get("/templates?nextToken=garbage")
+        .await
+        .assert_error(400, &["nextToken"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancel_a_running_build() {
     let s = TestServer::start_with(|c| c.dry_run_step_delay = Duration::from_millis(400)).await;
-    let t = s.create(json!({ "dockerfile": "FROM a:1\nRUN one\nRUN two\nRUN three\nRUN four\nRUN five\n" })).await;
+    let t = s
+        .create(
+            json!({ "dockerfile": "FROM a:1\nRUN one\nRUN two\nRUN three\nRUN four\nRUN five\n" }),
+        )
+        .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let started = std::time::Instant::now();
     let r = s.delete(&build_path(&t)).await;
@@ -395,15 +710,27 @@ async fn cancel_a_running_build() {
     let b = s.get(&build_path(&t)).await.body;
     assert_eq!(b["status"], "error");
     assert_eq!(b["error"], "build cancelled");
-    let msgs: Vec<&str> = b["logs"].as_array().unwrap().iter().map(|l| l["message"].as_str().unwrap()).collect();
+    let msgs: Vec<&str> = b["logs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["message"].as_str().unwrap())
+        .collect();
     assert!(!msgs.iter().any(|m| m.contains("validated")), "{msgs:?}");
-    assert!(msgs.iter().filter(|m| m.starts_with("line ")).count() < 6, "builder stopped early: {msgs:?}");
+    assert!(
+        msgs.iter().filter(|m| m.starts_with("line ")).count() < 6,
+        "builder stopped early: {msgs:?}"
+    );
     // A second cancel is a conflict.
-    s.delete(&build_path(&t)).await.assert_error(409, &["already ended as error"]);
+    s.delete(&build_path(&t))
+        .await
+        .assert_error(409, &["already ended as error"]);
     // So is cancelling a finished build.
     let done = s.create(json!({ "dockerfile": "FROM a:1" })).await;
     s.wait_build(&done, WAIT).await;
-    s.delete(&build_path(&done)).await.assert_error(409, &["already ended as ready"]);
+    s.delete(&build_path(&done))
+        .await
+        .assert_error(409, &["already ended as ready"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -413,10 +740,15 @@ async fn build_timeout_ends_in_error() {
         c.build_timeout = Duration::from_secs(1);
     })
     .await;
-    let t = s.create(json!({ "dockerfile": "FROM a:1\nRUN one\nRUN two\nRUN three\n" })).await;
+    let t = s
+        .create(json!({ "dockerfile": "FROM a:1\nRUN one\nRUN two\nRUN three\n" }))
+        .await;
     let b = s.wait_build(&t, WAIT).await;
     assert_eq!(b["status"], "error");
-    assert!(b["error"].as_str().unwrap().contains("timed out after 1 s"), "{b}");
+    assert!(
+        b["error"].as_str().unwrap().contains("timed out after 1 s"),
+        "{b}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -437,7 +769,11 @@ async fn concurrency_is_bounded() {
         let mut done = 0;
         for t in &ts {
             let b = s.get(&build_path(t)).await.body;
-            let started = b["logs"].as_array().unwrap().iter().any(|l| l["message"].as_str().unwrap().starts_with("build started"));
+            let started = b["logs"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|l| l["message"].as_str().unwrap().starts_with("build started"));
             if b["status"] != "building" {
                 done += 1;
             } else if started {
@@ -461,36 +797,62 @@ async fn concurrency_is_bounded() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn delete_template_cancels_build_and_leaves_sandboxes() {
     let s = TestServer::start_with(|c| c.dry_run_step_delay = Duration::from_millis(50)).await;
-    let ready = s.create(json!({ "dockerfile": SIMPLE, "alias": "keep" })).await;
+    let ready = s
+        .create(json!({ "dockerfile": SIMPLE, "alias": "keep" }))
+        .await;
     s.wait_build(&ready, WAIT).await;
-    let sb = s.post("/sandboxes", json!({"templateID": "keep"})).await.body;
+    let sb = s
+        .post("/sandboxes", json!({"templateID": "keep"}))
+        .await
+        .body;
     let id = ready["templateID"].as_str().unwrap();
     let r = s.delete(&format!("/templates/{id}")).await;
     assert_eq!(r.status, StatusCode::NO_CONTENT);
     assert_eq!(r.body, Value::Null);
-    s.get(&format!("/templates/{id}")).await.assert_error(404, &["template"]);
-    s.get(&build_path(&ready)).await.assert_error(404, &["build"]);
-    s.delete(&format!("/templates/{id}")).await.assert_error(404, &["template"]);
-    s.post("/sandboxes", json!({"templateID": "keep"})).await.assert_error(404, &["template"]);
-    let still = s.get(&format!("/sandboxes/{}", sb["sandboxID"].as_str().unwrap())).await;
+    s.get(&format!("/templates/{id}"))
+        .await
+        .assert_error(404, &["template"]);
+    s.get(&build_path(&ready))
+        .await
+        .assert_error(404, &["build"]);
+    s.delete(&format!("/templates/{id}"))
+        .await
+        .assert_error(404, &["template"]);
+    s.post("/sandboxes", json!({"templateID": "keep"}))
+        .await
+        .assert_error(404, &["template"]);
+    let still = s
+        .get(&format!("/sandboxes/{}", sb["sandboxID"].as_str().unwrap()))
+        .await;
     assert_eq!(still.body["state"], "running");
     assert_eq!(still.body["templateID"], ready["templateID"]);
 
     // Deleting during a build stops the build.
     let long = s.create(json!({ "dockerfile": "FROM a:1\nRUN 1\nRUN 2\nRUN 3\nRUN 4\nRUN 5\nRUN 6\nRUN 7\nRUN 8\n" })).await;
     tokio::time::sleep(Duration::from_millis(80)).await;
-    let r = s.delete(&format!("/templates/{}", long["templateID"].as_str().unwrap())).await;
+    let r = s
+        .delete(&format!(
+            "/templates/{}",
+            long["templateID"].as_str().unwrap()
+        ))
+        .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT);
-    s.get(&build_path(&long)).await.assert_error(404, &["build"]);
+    s.get(&build_path(&long))
+        .await
+        .assert_error(404, &["build"]);
     assert_eq!(s.get("/templates").await.body, json!([]));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sandboxes_lifecycle() {
     let s = TestServer::start_with(|c| c.dry_run_step_delay = Duration::from_millis(300)).await;
-    let t = s.create(json!({ "dockerfile": SIMPLE, "alias": "py", "cpuCount": 3, "memoryMB": 1024 })).await;
+    let t = s
+        .create(json!({ "dockerfile": SIMPLE, "alias": "py", "cpuCount": 3, "memoryMB": 1024 }))
+        .await;
     // Not ready yet: 409.
-    s.post("/sandboxes", json!({"templateID": t["templateID"]})).await.assert_error(409, &["still building"]);
+    s.post("/sandboxes", json!({"templateID": t["templateID"]}))
+        .await
+        .assert_error(409, &["still building"]);
     s.wait_build(&t, WAIT).await;
 
     let r = s
@@ -509,17 +871,25 @@ async fn sandboxes_lifecycle() {
     assert_eq!(sb["clientID"], "local");
     assert!(sb["envdVersion"].is_string());
     assert!(sb.get("envVars").is_none(), "env vars are never returned");
-    let started = lelantos_api::time::parse_rfc3339_millis(sb["startedAt"].as_str().unwrap()).unwrap();
+    let started =
+        lelantos_api::time::parse_rfc3339_millis(sb["startedAt"].as_str().unwrap()).unwrap();
     let end = lelantos_api::time::parse_rfc3339_millis(sb["endAt"].as_str().unwrap()).unwrap();
     assert_eq!(end - started, 120_000);
 
     // Default timeout is 24 h.
-    let d = s.post("/sandboxes", json!({"templateID": t["templateID"]})).await.body;
-    let started = lelantos_api::time::parse_rfc3339_millis(d["startedAt"].as_str().unwrap()).unwrap();
+    let d = s
+        .post("/sandboxes", json!({"templateID": t["templateID"]}))
+        .await
+        .body;
+    let started =
+        lelantos_api::time::parse_rfc3339_millis(d["startedAt"].as_str().unwrap()).unwrap();
     let end = lelantos_api::time::parse_rfc3339_millis(d["endAt"].as_str().unwrap()).unwrap();
     assert_eq!(end - started, 86_400_000);
 
-    let tpl = s.get(&format!("/templates/{}", t["templateID"].as_str().unwrap())).await.body;
+    let tpl = s
+        .get(&format!("/templates/{}", t["templateID"].as_str().unwrap()))
+        .await
+        .body;
     assert_eq!(tpl["spawnCount"], 2);
     assert!(tpl["lastSpawnedAt"].is_string());
 
@@ -532,13 +902,30 @@ async fn sandboxes_lifecycle() {
 
     let k = s.delete(&format!("/sandboxes/{sid}")).await;
     assert_eq!(k.status, StatusCode::NO_CONTENT);
-    assert_eq!(s.get(&format!("/sandboxes/{sid}")).await.body["state"], "killed");
-    assert_eq!(s.delete(&format!("/sandboxes/{sid}")).await.status, StatusCode::NO_CONTENT, "kill is idempotent");
+    assert_eq!(
+        s.get(&format!("/sandboxes/{sid}")).await.body["state"],
+        "killed"
+    );
+    assert_eq!(
+        s.delete(&format!("/sandboxes/{sid}")).await.status,
+        StatusCode::NO_CONTENT,
+        "kill is idempotent"
+    );
     assert_eq!(s.get("/sandboxes").await.body.as_array().unwrap().len(), 1);
     let killed = s.get("/sandboxes?state=killed").await.body;
     assert_eq!(killed[0]["sandboxID"], sid);
-    assert_eq!(s.get("/sandboxes?state=running,killed").await.body.as_array().unwrap().len(), 2);
-    s.get("/sandboxes?state=paused").await.assert_error(400, &["state must be running, killed or stopped"]);
+    assert_eq!(
+        s.get("/sandboxes?state=running,killed")
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    s.get("/sandboxes?state=paused")
+        .await
+        .assert_error(400, &["state must be running, killed or stopped"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -547,15 +934,42 @@ async fn sandbox_bad_input() {
     let cases: Vec<(Value, Vec<&str>)> = vec![
         (json!({}), vec!["templateID is required"]),
         (json!({"templateID": ""}), vec!["templateID must be"]),
-        (json!({"templateID": 5}), vec!["templateID must be", "got 5"]),
-        (json!({"templateID": "a", "timeout": 0}), vec!["timeout must be an integer from 1 to 86400, got 0"]),
-        (json!({"templateID": "a", "timeout": 86401}), vec!["timeout", "86401"]),
-        (json!({"templateID": "a", "timeout": 1.5}), vec!["timeout", "1.5"]),
-        (json!({"templateID": "a", "metadata": "x"}), vec!["metadata must be an object"]),
-        (json!({"templateID": "a", "metadata": {"k": 1}}), vec!["metadata.k must be a string, got 1"]),
-        (json!({"templateID": "a", "envVars": {"1BAD": "v"}}), vec!["envVars key \"1BAD\" is not a valid variable name"]),
-        (json!({"templateID": "a", "envVars": []}), vec!["envVars must be an object", "an array"]),
-        (json!({"templateID": "a", "template": "b"}), vec!["unknown field `template`"]),
+        (
+            json!({"templateID": 5}),
+            vec!["templateID must be", "got 5"],
+        ),
+        (
+            json!({"templateID": "a", "timeout": 0}),
+            vec!["timeout must be an integer from 1 to 86400, got 0"],
+        ),
+        (
+            json!({"templateID": "a", "timeout": 86401}),
+            vec!["timeout", "86401"],
+        ),
+        (
+            json!({"templateID": "a", "timeout": 1.5}),
+            vec!["timeout", "1.5"],
+        ),
+        (
+            json!({"templateID": "a", "metadata": "x"}),
+            vec!["metadata must be an object"],
+        ),
+        (
+            json!({"templateID": "a", "metadata": {"k": 1}}),
+            vec!["metadata.k must be a string, got 1"],
+        ),
+        (
+            json!({"templateID": "a", "envVars": {"1BAD": "v"}}),
+            vec!["envVars key \"1BAD\" is not a valid variable name"],
+        ),
+        (
+            json!({"templateID": "a", "envVars": []}),
+            vec!["envVars must be an object", "an array"],
+        ),
+        (
+            json!({"templateID": "a", "template": "b"}),
+            vec!["unknown field `template`"],
+        ),
     ];
     for (body, needles) in cases {
         s.post("/sandboxes", body).await.assert_error(400, &needles);
@@ -567,8 +981,20 @@ async fn reaper_stops_sandboxes_at_their_timeout() {
     let s = TestServer::start().await;
     let t = s.create(json!({ "dockerfile": SIMPLE })).await;
     s.wait_build(&t, WAIT).await;
-    let short = s.post("/sandboxes", json!({"templateID": t["templateID"], "timeout": 1})).await.body;
-    let long = s.post("/sandboxes", json!({"templateID": t["templateID"], "timeout": 3600})).await.body;
+    let short = s
+        .post(
+            "/sandboxes",
+            json!({"templateID": t["templateID"], "timeout": 1}),
+        )
+        .await
+        .body;
+    let long = s
+        .post(
+            "/sandboxes",
+            json!({"templateID": t["templateID"], "timeout": 3600}),
+        )
+        .await
+        .body;
     let sid = short["sandboxID"].as_str().unwrap();
     let deadline = std::time::Instant::now() + Duration::from_secs(5);
     loop {
@@ -577,30 +1003,59 @@ async fn reaper_stops_sandboxes_at_their_timeout() {
             break;
         }
         assert_eq!(st["state"], "running");
-        assert!(std::time::Instant::now() < deadline, "sandbox not stopped after its timeout");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "sandbox not stopped after its timeout"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let running = s.get("/sandboxes").await.body;
     assert_eq!(running.as_array().unwrap().len(), 1);
     assert_eq!(running[0]["sandboxID"], long["sandboxID"]);
-    assert_eq!(s.get("/sandboxes?state=stopped").await.body[0]["sandboxID"], sid);
+    assert_eq!(
+        s.get("/sandboxes?state=stopped").await.body[0]["sandboxID"],
+        sid
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn restart_keeps_everything() {
     let mut s = TestServer::start().await;
-    let a = s.create(json!({ "dockerfile": SIMPLE, "alias": "alpha", "cpuCount": 4 })).await;
-    let bad = s.create(json!({ "dockerfile": "FROM a:1\nRUN echo x > /etc/resolv.conf\n" })).await;
+    let a = s
+        .create(json!({ "dockerfile": SIMPLE, "alias": "alpha", "cpuCount": 4 }))
+        .await;
+    let bad = s
+        .create(json!({ "dockerfile": "FROM a:1\nRUN echo x > /etc/resolv.conf\n" }))
+        .await;
     s.wait_build(&a, WAIT).await;
     s.wait_build(&bad, WAIT).await;
-    let a2 = s.create(json!({ "dockerfile": SIMPLE, "alias": "alpha" })).await;
+    let a2 = s
+        .create(json!({ "dockerfile": SIMPLE, "alias": "alpha" }))
+        .await;
     s.wait_build(&a2, WAIT).await;
-    let sb = s.post("/sandboxes", json!({"templateID": "alpha", "metadata": {"k": "v"}})).await.body;
-    let killed = s.post("/sandboxes", json!({"templateID": a["templateID"]})).await.body;
-    s.delete(&format!("/sandboxes/{}", killed["sandboxID"].as_str().unwrap())).await;
+    let sb = s
+        .post(
+            "/sandboxes",
+            json!({"templateID": "alpha", "metadata": {"k": "v"}}),
+        )
+        .await
+        .body;
+    let killed = s
+        .post("/sandboxes", json!({"templateID": a["templateID"]}))
+        .await
+        .body;
+    s.delete(&format!(
+        "/sandboxes/{}",
+        killed["sandboxID"].as_str().unwrap()
+    ))
+    .await;
 
     let before_templates = s.get("/templates").await.body;
-    let before_builds = [s.get(&build_path(&a)).await.body, s.get(&build_path(&bad)).await.body, s.get(&build_path(&a2)).await.body];
+    let before_builds = [
+        s.get(&build_path(&a)).await.body,
+        s.get(&build_path(&bad)).await.body,
+        s.get(&build_path(&a2)).await.body,
+    ];
     let before_sandboxes = s.get("/sandboxes?state=running,killed,stopped").await.body;
     assert_eq!(before_templates.as_array().unwrap().len(), 3);
 
@@ -608,14 +1063,34 @@ async fn restart_keeps_everything() {
     s.restart(|c| c.api_keys = vec![]).await;
 
     assert_eq!(s.get("/templates").await.body, before_templates);
-    let after_builds = [s.get(&build_path(&a)).await.body, s.get(&build_path(&bad)).await.body, s.get(&build_path(&a2)).await.body];
+    let after_builds = [
+        s.get(&build_path(&a)).await.body,
+        s.get(&build_path(&bad)).await.body,
+        s.get(&build_path(&a2)).await.body,
+    ];
     assert_eq!(after_builds, before_builds);
-    assert_eq!(s.get("/sandboxes?state=running,killed,stopped").await.body, before_sandboxes);
-    assert_eq!(s.get(&format!("/sandboxes/{}", sb["sandboxID"].as_str().unwrap())).await.body["state"], "running");
+    assert_eq!(
+        s.get("/sandboxes?state=running,killed,stopped").await.body,
+        before_sandboxes
+    );
+    assert_eq!(
+        s.get(&format!("/sandboxes/{}", sb["sandboxID"].as_str().unwrap()))
+            .await
+            .body["state"],
+        "running"
+    );
     // The alias still resolves, and the other key still sees nothing of ours.
-    let again = s.post("/sandboxes", json!({"templateID": "alpha"})).await.body;
+    let again = s
+        .post("/sandboxes", json!({"templateID": "alpha"}))
+        .await
+        .body;
     assert_eq!(again["templateID"], a2["templateID"]);
-    assert_eq!(s.send(Method::GET, "/templates", Some(OTHER_KEY), None).await.body, json!([]));
+    assert_eq!(
+        s.send(Method::GET, "/templates", Some(OTHER_KEY), None)
+            .await
+            .body,
+        json!([])
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -633,10 +1108,19 @@ async fn cors_for_browsers_on_other_origins() {
     assert!(pre.status().is_success(), "{}", pre.status());
     let h = pre.headers();
     assert_eq!(h["access-control-allow-origin"], "*");
-    let allow_headers = h["access-control-allow-headers"].to_str().unwrap().to_ascii_lowercase();
-    assert!(allow_headers.contains("x-api-key") && allow_headers.contains("content-type"), "{allow_headers}");
+    let allow_headers = h["access-control-allow-headers"]
+        .to_str()
+        .unwrap()
+        .to_ascii_lowercase();
+    assert!(
+        allow_headers.contains("x-api-key") && allow_headers.contains("content-type"),
+        "{allow_headers}"
+    );
     let methods = h["access-control-allow-methods"].to_str().unwrap();
-    assert!(methods.contains("DELETE") && methods.contains("POST"), "{methods}");
+    assert!(
+        methods.contains("DELETE") && methods.contains("POST"),
+        "{methods}"
+    );
 
     let res = s
         .http
@@ -647,9 +1131,18 @@ async fn cors_for_browsers_on_other_origins() {
         .await
         .unwrap();
     assert_eq!(res.headers()["access-control-allow-origin"], "*");
-    assert!(res.headers()["access-control-expose-headers"].to_str().unwrap().contains("x-next-token"));
+    assert!(res.headers()["access-control-expose-headers"]
+        .to_str()
+        .unwrap()
+        .contains("x-next-token"));
     // Errors carry CORS headers too, so a browser can read them.
-    let err = s.http.get(format!("{}/templates", s.base)).header("Origin", "http://x.test").send().await.unwrap();
+    let err = s
+        .http
+        .get(format!("{}/templates", s.base))
+        .header("Origin", "http://x.test")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(err.status().as_u16(), 401);
     assert_eq!(err.headers()["access-control-allow-origin"], "*");
 }
@@ -670,7 +1163,10 @@ async fn many_concurrent_creates_all_land() {
                 .await
                 .unwrap();
             assert_eq!(r.status().as_u16(), 202);
-            r.json::<Value>().await.unwrap()["templateID"].as_str().unwrap().to_string()
+            r.json::<Value>().await.unwrap()["templateID"]
+                .as_str()
+                .unwrap()
+                .to_string()
         }));
     }
     let mut ids = HashSet::new();
@@ -681,7 +1177,12 @@ async fn many_concurrent_creates_all_land() {
     let list = s.get("/templates").await.body;
     assert_eq!(list.as_array().unwrap().len(), 40);
     // Each alias points at exactly one template, and build counts under an alias are 1..=10.
-    let with_alias: Vec<&Value> = list.as_array().unwrap().iter().filter(|t| t["aliases"] != json!([])).collect();
+    let with_alias: Vec<&Value> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["aliases"] != json!([]))
+        .collect();
     assert_eq!(with_alias.len(), 4);
     for t in with_alias {
         assert_eq!(t["buildCount"], 10);

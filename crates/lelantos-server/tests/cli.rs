@@ -42,7 +42,9 @@ fn spawn(dir: &Path, extra: &[&str]) -> Proc {
     // Read the start-up block (it ends with the key line or the stored-keys line).
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
-        let line = rx.recv_timeout(left).unwrap_or_else(|_| panic!("no start-up output; got {lines:?}"));
+        let line = rx
+            .recv_timeout(left)
+            .unwrap_or_else(|_| panic!("no start-up output; got {lines:?}"));
         let done = line.starts_with("API key") || line.starts_with("API keys");
         lines.push(line);
         if done {
@@ -58,7 +60,11 @@ fn spawn(dir: &Path, extra: &[&str]) -> Proc {
 }
 
 fn signal(p: &Proc, sig: &str) {
-    let ok = Command::new("kill").args([sig, &p.child.id().to_string()]).status().unwrap().success();
+    let ok = Command::new("kill")
+        .args([sig, &p.child.id().to_string()])
+        .status()
+        .unwrap()
+        .success();
     assert!(ok, "kill {sig} worked");
 }
 
@@ -68,23 +74,38 @@ fn wait_exit(p: &mut Proc, limit: Duration) -> std::process::ExitStatus {
         if let Some(st) = p.child.try_wait().unwrap() {
             return st;
         }
-        assert!(Instant::now() < deadline, "server did not exit within {limit:?}");
+        assert!(
+            Instant::now() < deadline,
+            "server did not exit within {limit:?}"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
 
 fn call(method: &str, url: &str, key: &str, body: Option<Value>) -> (u16, Value) {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async {
         let http = reqwest::Client::builder().no_proxy().build().unwrap();
-        let mut req = http.request(method.parse().unwrap(), url).header("X-API-Key", key);
+        let mut req = http
+            .request(method.parse().unwrap(), url)
+            .header("X-API-Key", key);
         if let Some(b) = body {
             req = req.json(&b);
         }
         let res = req.send().await.expect("server answers");
         let st = res.status().as_u16();
         let text = res.text().await.unwrap();
-        (st, if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap() })
+        (
+            st,
+            if text.is_empty() {
+                Value::Null
+            } else {
+                serde_json::from_str(&text).unwrap()
+            },
+        )
     })
 }
 
@@ -92,14 +113,32 @@ fn call(method: &str, url: &str, key: &str, body: Option<Value>) -> (u16, Value)
 fn prints_a_key_once_serves_and_stops_on_sigterm() {
     let tmp = tempfile::tempdir().unwrap();
     let mut p = spawn(tmp.path(), &[]);
-    let key_line = p.lines.iter().find(|l| l.starts_with("API key (shown once")).expect("key printed on first start");
+    let key_line = p
+        .lines
+        .iter()
+        .find(|l| l.starts_with("API key (shown once"))
+        .expect("key printed on first start");
     let key = key_line.split_whitespace().last().unwrap().to_string();
     assert!(key.starts_with("lel_") && key.len() == 44, "{key}");
-    assert!(p.lines.iter().any(|l| l.contains("dry-run")), "{:?}", p.lines);
+    assert!(
+        p.lines.iter().any(|l| l.contains("dry-run")),
+        "{:?}",
+        p.lines
+    );
 
-    let (st, t) = call("POST", &format!("{}/templates", p.base), &key, Some(json!({"dockerfile": "FROM a:1\n"})));
+    let (st, t) = call(
+        "POST",
+        &format!("{}/templates", p.base),
+        &key,
+        Some(json!({"dockerfile": "FROM a:1\n"})),
+    );
     assert_eq!(st, 202, "{t}");
-    let (st, _) = call("GET", &format!("{}/templates", p.base), "lel_wrongwrongwrongwrong", None);
+    let (st, _) = call(
+        "GET",
+        &format!("{}/templates", p.base),
+        "lel_wrongwrongwrongwrong",
+        None,
+    );
     assert_eq!(st, 401);
 
     signal(&p, "-TERM");
@@ -108,13 +147,34 @@ fn prints_a_key_once_serves_and_stops_on_sigterm() {
 
     // The key is stored hashed only: it is never printed again, but still works.
     let db = std::fs::read(tmp.path().join("lelantos.db")).unwrap();
-    assert!(!db.windows(key.len()).any(|w| w == key.as_bytes()), "plain key must not be stored");
+    assert!(
+        !db.windows(key.len()).any(|w| w == key.as_bytes()),
+        "plain key must not be stored"
+    );
     let mut p = spawn(tmp.path(), &[]);
     assert!(!p.lines.iter().any(|l| l.contains("lel_")), "{:?}", p.lines);
     let (st, list) = call("GET", &format!("{}/templates", p.base), &key, None);
     assert_eq!(st, 200);
     assert_eq!(list.as_array().unwrap().len(), 1);
     signal(&p, "-INT");
+    assert!(wait_exit(&mut p, Duration::from_secs(10)).success());
+
+    // --new-key issues another key; the first one keeps working.
+    let mut p = spawn(tmp.path(), &["--new-key"]);
+    let line = p
+        .lines
+        .iter()
+        .find(|l| l.starts_with("API key (shown once"))
+        .expect("new key printed");
+    let second = line.split_whitespace().last().unwrap().to_string();
+    assert_ne!(second, key);
+    for k in [&key, &second] {
+        assert_eq!(
+            call("GET", &format!("{}/templates", p.base), k, None).0,
+            200
+        );
+    }
+    signal(&p, "-TERM");
     assert!(wait_exit(&mut p, Duration::from_secs(10)).success());
 }
 
@@ -123,13 +183,36 @@ fn killed_during_a_build_then_restarted_never_stays_building() {
     let tmp = tempfile::tempdir().unwrap();
     let mut p = spawn(
         tmp.path(),
-        &["--api-key", KEY, "--dry-run-step-delay-ms", "1000", "--max-concurrent-builds", "1"],
+        &[
+            "--api-key",
+            KEY,
+            "--dry-run-step-delay-ms",
+            "1000",
+            "--max-concurrent-builds",
+            "1",
+        ],
     );
     let df = "FROM a:1\nRUN 1\nRUN 2\nRUN 3\nRUN 4\n";
-    let (_, running) = call("POST", &format!("{}/templates", p.base), KEY, Some(json!({"dockerfile": df})));
-    let (_, queued) = call("POST", &format!("{}/templates", p.base), KEY, Some(json!({"dockerfile": df})));
+    let (_, running) = call(
+        "POST",
+        &format!("{}/templates", p.base),
+        KEY,
+        Some(json!({"dockerfile": df})),
+    );
+    let (_, queued) = call(
+        "POST",
+        &format!("{}/templates", p.base),
+        KEY,
+        Some(json!({"dockerfile": df})),
+    );
     std::thread::sleep(Duration::from_millis(500));
-    let path = |t: &Value| format!("/templates/{}/builds/{}", t["templateID"].as_str().unwrap(), t["buildID"].as_str().unwrap());
+    let path = |t: &Value| {
+        format!(
+            "/templates/{}/builds/{}",
+            t["templateID"].as_str().unwrap(),
+            t["buildID"].as_str().unwrap()
+        )
+    };
     let (_, b) = call("GET", &format!("{}{}", p.base, path(&running)), KEY, None);
     assert_eq!(b["status"], "building");
     signal(&p, "-KILL");
@@ -137,7 +220,9 @@ fn killed_during_a_build_then_restarted_never_stays_building() {
 
     let mut p = spawn(tmp.path(), &["--api-key", KEY]);
     assert!(
-        p.lines.iter().any(|l| l.contains("1 queued build(s) resumed, 1 interrupted")),
+        p.lines
+            .iter()
+            .any(|l| l.contains("1 queued build(s) resumed, 1 interrupted")),
         "{:?}",
         p.lines
     );
@@ -151,7 +236,10 @@ fn killed_during_a_build_then_restarted_never_stays_building() {
             break;
         }
         assert_eq!(b["status"], "building");
-        assert!(Instant::now() < deadline, "queued build did not finish after restart");
+        assert!(
+            Instant::now() < deadline,
+            "queued build did not finish after restart"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     signal(&p, "-TERM");
@@ -161,14 +249,31 @@ fn killed_during_a_build_then_restarted_never_stays_building() {
 #[test]
 fn sigterm_during_a_build_ends_it_as_interrupted() {
     let tmp = tempfile::tempdir().unwrap();
-    let mut p = spawn(tmp.path(), &["--api-key", KEY, "--dry-run-step-delay-ms", "2000"]);
-    let (_, t) = call("POST", &format!("{}/templates", p.base), KEY, Some(json!({"dockerfile": "FROM a:1\nRUN 1\nRUN 2\n"})));
+    let mut p = spawn(
+        tmp.path(),
+        &["--api-key", KEY, "--dry-run-step-delay-ms", "2000"],
+    );
+    let (_, t) = call(
+        "POST",
+        &format!("{}/templates", p.base),
+        KEY,
+        Some(json!({"dockerfile": "FROM a:1\nRUN 1\nRUN 2\n"})),
+    );
     std::thread::sleep(Duration::from_millis(300));
     signal(&p, "-TERM");
     assert!(wait_exit(&mut p, Duration::from_secs(10)).success());
     let p = spawn(tmp.path(), &["--api-key", KEY]);
-    assert!(!p.lines.iter().any(|l| l.contains("recovered")), "shutdown already ended it: {:?}", p.lines);
-    let url = format!("{}/templates/{}/builds/{}", p.base, t["templateID"].as_str().unwrap(), t["buildID"].as_str().unwrap());
+    assert!(
+        !p.lines.iter().any(|l| l.contains("recovered")),
+        "shutdown already ended it: {:?}",
+        p.lines
+    );
+    let url = format!(
+        "{}/templates/{}/builds/{}",
+        p.base,
+        t["templateID"].as_str().unwrap(),
+        t["buildID"].as_str().unwrap()
+    );
     let (_, b) = call("GET", &url, KEY, None);
     assert_eq!(b["status"], "error");
     assert!(b["error"].as_str().unwrap().contains("interrupted"), "{b}");
@@ -188,15 +293,27 @@ fn bad_flags_fail_with_a_clear_message() {
             .env_remove("LELANTOS_API_KEY")
             .output()
             .unwrap();
-        (out.status.success(), String::from_utf8_lossy(&out.stderr).to_string())
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
     };
     let (ok, err) = run(&["--api-key", "e2b_abcdefghijklmnopqrstuvwxyz"]);
     assert!(!ok);
-    assert!(err.contains("--api-key") && err.contains("must start with \"lel_\""), "{err}");
-    assert!(!err.contains("abcdefghijklmnop"), "the key is not echoed: {err}");
+    assert!(
+        err.contains("--api-key") && err.contains("must start with \"lel_\""),
+        "{err}"
+    );
+    assert!(
+        !err.contains("abcdefghijklmnop"),
+        "the key is not echoed: {err}"
+    );
     let (ok, err) = run(&["--builder", "docker"]);
     assert!(!ok);
-    assert!(err.contains("docker builder") && err.contains("dry-run"), "{err}");
+    assert!(
+        err.contains("docker builder") && err.contains("dry-run"),
+        "{err}"
+    );
     let (ok, err) = run(&["--max-concurrent-builds", "0"]);
     assert!(!ok);
     assert!(err.contains("--max-concurrent-builds"), "{err}");

@@ -55,7 +55,12 @@ impl TestServer {
 
     /// Shuts the server down and starts it again on the same data dir.
     pub async fn restart(&mut self, tune: impl FnOnce(&mut Config)) {
-        self.running.take().unwrap().shutdown().await.expect("clean shutdown");
+        self.running
+            .take()
+            .unwrap()
+            .shutdown()
+            .await
+            .expect("clean shutdown");
         let tmp = self._tmp.take();
         let next = Self::start_in(&self.dir, tune).await;
         self.running = next.running;
@@ -63,7 +68,13 @@ impl TestServer {
         self._tmp = tmp;
     }
 
-    pub async fn send(&self, method: Method, path: &str, key: Option<&str>, body: Option<Value>) -> Resp {
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        key: Option<&str>,
+        body: Option<Value>,
+    ) -> Resp {
         let mut req = self.http.request(method, format!("{}{}", self.base, path));
         if let Some(k) = key {
             req = req.header("X-API-Key", k);
@@ -103,7 +114,11 @@ impl TestServer {
             if r.body["status"] != "building" {
                 return r.body;
             }
-            assert!(start.elapsed() < limit, "build still building after {limit:?}: {}", r.body);
+            assert!(
+                start.elapsed() < limit,
+                "build still building after {limit:?}: {}",
+                r.body
+            );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
@@ -131,9 +146,14 @@ impl Resp {
         let body = if text.is_empty() {
             Value::Null
         } else {
-            serde_json::from_str(&text).unwrap_or_else(|_| panic!("response is not JSON ({status}): {text}"))
+            serde_json::from_str(&text)
+                .unwrap_or_else(|_| panic!("response is not JSON ({status}): {text}"))
         };
-        Resp { status, headers, body }
+        Resp {
+            status,
+            headers,
+            body,
+        }
     }
 
     /// Asserts an error response: the status, `code` equal to it, and a message containing
@@ -146,8 +166,14 @@ impl Resp {
             assert!(msg.contains(n), "message {msg:?} lacks {n:?}");
         }
         let obj = self.body.as_object().unwrap();
-        assert_eq!(obj.len(), 2, "error body has exactly code and message: {}", self.body);
+        assert_eq!(
+            obj.len(),
+            2,
+            "error body has exactly code and message: {}",
+            self.body
+        );
     }
 }
 
-pub const SIMPLE: &str = "FROM python:3.12-slim\nRUN pip install numpy pandas scikit-learn matplotlib\n";
+pub const SIMPLE: &str =
+    "FROM python:3.12-slim\nRUN pip install numpy pandas scikit-learn matplotlib\n";

@@ -1,0 +1,50 @@
+# Shared helpers for the project's scripts. Source it; it changes nothing by itself.
+# Everything here is idempotent: it installs only what is missing.
+
+# Build outputs live outside the clone so a fresh clone (CI) reuses earlier builds.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/lelantos/target}"
+export PATH="$HOME/.cargo/bin:$PATH"
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    echo "error: need root to run: $*" >&2; return 1; fi
+}
+
+_apt_updated=""
+# ensure_apt CMD PACKAGE: installs Debian PACKAGE when command CMD is missing.
+ensure_apt() {
+  local cmd="$1" pkg="$2"
+  command -v "$cmd" >/dev/null 2>&1 && return 0
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "error: '$cmd' is missing; install the package that provides it ($pkg)" >&2
+    return 1
+  fi
+  if [ -z "$_apt_updated" ]; then
+    log "apt-get update"
+    as_root apt-get update -qq >/dev/null
+    _apt_updated=1
+  fi
+  log "installing $pkg"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$pkg" >/dev/null
+}
+
+ensure_rust() {
+  if ! command -v cargo >/dev/null 2>&1; then
+    ensure_apt curl curl
+    log "installing the Rust toolchain (rustup)"
+    curl -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal >/dev/null
+  fi
+  if command -v rustup >/dev/null 2>&1; then
+    rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt >/dev/null
+    rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy >/dev/null
+  fi
+}
+
+ensure_wasm_target() {
+  if command -v rustup >/dev/null 2>&1 && ! rustup target list --installed | grep -q '^wasm32-unknown-unknown$'; then
+    log "adding the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown >/dev/null
+  fi
+}
