@@ -72,12 +72,21 @@ impl FromRequestParts<AppState> for Auth {
             ));
         };
         let key = value.to_str().unwrap_or("");
-        state.keys.verify(key.trim()).map(Auth).ok_or_else(|| {
+        let id = state.keys.verify(key.trim()).ok_or_else(|| {
             ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "invalid API key: the X-API-Key header does not match a key of this server",
             )
-        })
+        })?;
+        state.limiter.check(id).map_err(|secs| ApiError {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            message: format!(
+                "too many requests: this server allows {} requests per second per API key; retry in {secs} s",
+                state.limiter.per_second()
+            ),
+            retry_after: Some(secs),
+        })?;
+        Ok(Auth(id))
     }
 }
 

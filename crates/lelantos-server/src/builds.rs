@@ -419,7 +419,8 @@ impl BuildQueue {
             self.inner.builder.build(&job, &logs, token.clone()),
         )
         .await;
-        drop(permit);
+        // The slot is held until the result is stored, so "running" never exceeds the bound.
+        let _permit = permit;
         match result {
             _ if token.is_cancelled() => {
                 logs.log(

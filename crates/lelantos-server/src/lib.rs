@@ -8,6 +8,7 @@ pub mod api;
 pub mod auth;
 pub mod builds;
 pub mod error;
+pub mod limit;
 pub mod store;
 
 use builds::{BuildQueue, Builder, DryRunBuilder, QueueConfig};
@@ -50,6 +51,8 @@ pub struct Config {
     pub api_keys: Vec<String>,
     /// Issue (and print) one more key on this start, e.g. when the first one was lost.
     pub new_key: bool,
+    /// Requests per second per API key (0 = unlimited); over it the API answers 429.
+    pub rate_limit: u32,
     /// Builds running at once.
     pub max_concurrent_builds: usize,
     /// Longest a build may run.
@@ -71,6 +74,7 @@ impl Config {
             builder: BuilderChoice::Auto,
             api_keys: Vec::new(),
             new_key: false,
+            rate_limit: 0,
             max_concurrent_builds: 2,
             build_timeout: Duration::from_secs(1800),
             reaper_interval: Duration::from_secs(1),
@@ -91,6 +95,8 @@ pub struct AppState {
     pub queue: BuildQueue,
     /// Warnings for `/health`.
     pub warnings: Arc<Vec<String>>,
+    /// Per-key request limit.
+    pub limiter: Arc<limit::RateLimiter>,
 }
 
 /// A running server.
@@ -208,6 +214,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         keys,
         queue: queue.clone(),
         warnings: Arc::new(warnings.clone()),
+        limiter: Arc::new(limit::RateLimiter::new(config.rate_limit)),
     };
     let app = api::router(state).layer(cors());
 

@@ -33,6 +33,9 @@ struct Cli {
     /// Issue one more API key and print it (for when the first one was lost).
     #[arg(long)]
     new_key: bool,
+    /// Requests per second per API key; beyond it the API answers 429 with Retry-After (0 = no limit).
+    #[arg(long, env = "LELANTOS_RATE_LIMIT", default_value_t = 0)]
+    rate_limit: u32,
     /// Builds running at once.
     #[arg(long, env = "LELANTOS_MAX_CONCURRENT_BUILDS", default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=64))]
     max_concurrent_builds: u16,
@@ -82,6 +85,7 @@ async fn run(cli: Cli) -> ExitCode {
     let given_key = cli.api_key.as_deref().is_some_and(|k| !k.is_empty());
     config.api_keys = cli.api_key.filter(|k| !k.is_empty()).into_iter().collect();
     config.new_key = cli.new_key;
+    config.rate_limit = cli.rate_limit;
     config.max_concurrent_builds = cli.max_concurrent_builds.into();
     config.build_timeout = Duration::from_secs(cli.build_timeout);
     config.reaper_interval = Duration::from_millis(cli.reaper_interval_ms);

@@ -754,7 +754,7 @@ async fn build_timeout_ends_in_error() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrency_is_bounded() {
     let s = TestServer::start_with(|c| {
-        c.dry_run_step_delay = Duration::from_millis(150);
+        c.dry_run_step_delay = Duration::from_millis(100);
         c.max_concurrent_builds = 2;
     })
     .await;
@@ -762,36 +762,41 @@ async fn concurrency_is_bounded() {
     for _ in 0..6 {
         ts.push(s.create(json!({ "dockerfile": "FROM a:1\nRUN x\n" })).await);
     }
-    let mut max_running = 0;
-    let deadline = std::time::Instant::now() + WAIT;
-    loop {
-        let mut running = 0;
-        let mut done = 0;
-        for t in &ts {
-            let b = s.get(&build_path(t)).await.body;
-            let started = b["logs"]
+    // Each build's running interval, from its own log timestamps: "build started" is logged
+    // after a slot is taken and "build finished" before it is given back.
+    let mut intervals = Vec::new();
+    for t in &ts {
+        let b = s.wait_build(t, WAIT).await;
+        assert_eq!(b["status"], "ready");
+        let ts_of = |prefix: &str| {
+            let l = b["logs"]
                 .as_array()
                 .unwrap()
                 .iter()
-                .any(|l| l["message"].as_str().unwrap().starts_with("build started"));
-            if b["status"] != "building" {
-                done += 1;
-            } else if started {
-                running += 1;
-            }
-        }
-        max_running = max_running.max(running);
-        if done == ts.len() {
-            break;
-        }
-        assert!(std::time::Instant::now() < deadline, "builds did not end");
-        tokio::time::sleep(Duration::from_millis(25)).await;
+                .find(|l| l["message"].as_str().unwrap().starts_with(prefix))
+                .unwrap();
+            lelantos_api::time::parse_rfc3339_millis(l["timestamp"].as_str().unwrap()).unwrap()
+        };
+        intervals.push((ts_of("build started"), ts_of("build finished")));
     }
-    assert!(max_running <= 2, "saw {max_running} builds running at once");
-    assert!(max_running >= 1);
-    for t in &ts {
-        assert_eq!(s.get(&build_path(t)).await.body["status"], "ready");
-    }
+    let max_overlap = intervals
+        .iter()
+        .map(|(start, _)| {
+            intervals
+                .iter()
+                .filter(|(s2, e2)| s2 <= start && start < e2)
+                .count()
+        })
+        .max()
+        .unwrap();
+    assert!(
+        max_overlap <= 2,
+        "saw {max_overlap} builds running at once: {intervals:?}"
+    );
+    assert_eq!(
+        max_overlap, 2,
+        "two slots are used when six builds wait: {intervals:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1187,4 +1192,38 @@ async fn many_concurrent_creates_all_land() {
     for t in with_alias {
         assert_eq!(t["buildCount"], 10);
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_limit_answers_429_with_retry_after() {
+    let s = TestServer::start_with(|c| c.rate_limit = 5).await;
+    let mut limited = None;
+    for _ in 0..20 {
+        let r = s.get("/templates").await;
+        if r.status == StatusCode::TOO_MANY_REQUESTS {
+            limited = Some(r);
+            break;
+        }
+        assert_eq!(r.status, StatusCode::OK);
+    }
+    let r = limited.expect("a quick burst past 5 requests is limited");
+    r.assert_error(429, &["too many requests", "5 requests per second"]);
+    assert_eq!(r.headers["retry-after"], "1");
+    // The other key has its own budget, and health is never limited.
+    assert_eq!(
+        s.send(Method::GET, "/templates", Some(OTHER_KEY), None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        s.send(Method::GET, "/health", None, None).await.status,
+        StatusCode::OK
+    );
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(
+        s.get("/templates").await.status,
+        StatusCode::OK,
+        "budget refills"
+    );
 }
