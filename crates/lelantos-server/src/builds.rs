@@ -191,6 +191,22 @@ struct QueueInner {
 const INTERRUPTED: &str = "build interrupted: the server stopped while it was running; create the template again to rebuild";
 const CANCELLED: &str = "build cancelled";
 
+/// Ends a still-building build as `error`, with `message` as both `error` and reason.
+fn fail(store: &Store, build_id: &str, message: &str) -> Result<bool, crate::store::StoreError> {
+    let reason = BuildReason {
+        message: message.into(),
+        step: None,
+        line: None,
+    };
+    store.finish_build(
+        build_id,
+        BuildStatus::Error,
+        Some(message),
+        Some(&reason),
+        now_ms(),
+    )
+}
+
 impl BuildQueue {
     /// A queue running builds through `builder`.
     pub fn new(store: Store, builder: Arc<dyn Builder>, config: QueueConfig) -> BuildQueue {
@@ -249,17 +265,7 @@ impl BuildQueue {
     pub fn recover(&self) -> Result<(usize, usize), crate::store::StoreError> {
         let (queued, running) = self.inner.store.unfinished_builds()?;
         for id in &running {
-            self.inner.store.finish_build(
-                id,
-                BuildStatus::Error,
-                Some(INTERRUPTED),
-                Some(&BuildReason {
-                    message: INTERRUPTED.into(),
-                    step: None,
-                    line: None,
-                }),
-                now_ms(),
-            )?;
+            fail(&self.inner.store, id, INTERRUPTED)?;
         }
         let requeued = queued.len();
         for PendingBuild {
@@ -283,17 +289,7 @@ impl BuildQueue {
                     &checked,
                 ),
                 Err(msg) => {
-                    self.inner.store.finish_build(
-                        &build_id,
-                        BuildStatus::Error,
-                        Some(&msg),
-                        Some(&BuildReason {
-                            message: msg.clone(),
-                            step: None,
-                            line: None,
-                        }),
-                        now_ms(),
-                    )?;
+                    fail(&self.inner.store, &build_id, &msg)?;
                 }
             }
         }
@@ -308,17 +304,9 @@ impl BuildQueue {
         match self.inner.store.unfinished_builds() {
             Ok((_, running)) => {
                 for id in running {
-                    let _ = self.inner.store.finish_build(
-                        &id,
-                        BuildStatus::Error,
-                        Some(INTERRUPTED),
-                        Some(&BuildReason {
-                            message: INTERRUPTED.into(),
-                            step: None,
-                            line: None,
-                        }),
-                        now_ms(),
-                    );
+                    if let Err(e) = fail(&self.inner.store, &id, INTERRUPTED) {
+                        tracing::error!(build_id = %id, error = %e, "cannot end a build at shutdown");
+                    }
                 }
             }
             Err(e) => tracing::error!(error = %e, "cannot list unfinished builds at shutdown"),
