@@ -349,21 +349,70 @@ pub struct CreateTemplate {
 }
 
 /// `POST /templates` body as sent, before validation.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Default)]
 pub struct CreateTemplateInput {
     /// `dockerfile`.
-    #[serde(default)]
     pub dockerfile: Raw,
     /// `alias`.
-    #[serde(default)]
     pub alias: Raw,
     /// `cpuCount`.
-    #[serde(default, rename = "cpuCount")]
     pub cpu_count: Raw,
     /// `memoryMB`.
-    #[serde(default, rename = "memoryMB")]
     pub memory_mb: Raw,
+}
+
+impl CreateTemplateInput {
+    /// The fields a create-template body may have.
+    pub const FIELDS: [&'static str; 4] = ["dockerfile", "alias", "cpuCount", "memoryMB"];
+
+    /// Splits a request body into its fields; unknown fields and non-objects are errors.
+    pub fn from_raw(body: Raw) -> Result<Self, ValidationError> {
+        let [dockerfile, alias, cpu_count, memory_mb] = take_fields(body, Self::FIELDS)?;
+        Ok(CreateTemplateInput {
+            dockerfile,
+            alias,
+            cpu_count,
+            memory_mb,
+        })
+    }
+}
+
+/// Picks `names` out of an object body, in order (absent ones as [`Raw::Absent`]).
+/// A field sent twice keeps its last value, as JSON parsers do.
+pub fn take_fields<const N: usize>(
+    body: Raw,
+    names: [&str; N],
+) -> Result<[Raw; N], ValidationError> {
+    let entries = match body {
+        Raw::Object(e) => e,
+        other => {
+            return Err(ValidationError::one(
+                "body",
+                format!(
+                    "request body must be a JSON object, got {}",
+                    other.describe()
+                ),
+            ))
+        }
+    };
+    let mut out: [Raw; N] = std::array::from_fn(|_| Raw::Absent);
+    let mut errs = Errors::default();
+    for (k, v) in entries {
+        match names.iter().position(|n| *n == k) {
+            Some(i) => out[i] = v,
+            None => {
+                let shown: String = k.chars().take(40).collect();
+                errs.add(
+                    &k,
+                    format!(
+                        "unknown field `{shown}`; allowed fields: {}",
+                        names.join(", ")
+                    ),
+                )
+            }
+        }
+    }
+    errs.finish(|| out)
 }
 
 /// Validates a create-template request, reporting every bad field at once.
@@ -423,21 +472,32 @@ pub fn create_template(input: CreateTemplateInput) -> Result<CreateTemplate, Val
 }
 
 /// `POST /sandboxes` body as sent, before validation.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Default)]
 pub struct CreateSandboxInput {
     /// `templateID` (an id or an alias).
-    #[serde(default, rename = "templateID")]
     pub template_id: Raw,
     /// `timeout` in seconds.
-    #[serde(default)]
     pub timeout: Raw,
     /// `metadata`.
-    #[serde(default)]
     pub metadata: Raw,
     /// `envVars`.
-    #[serde(default, rename = "envVars")]
     pub env_vars: Raw,
+}
+
+impl CreateSandboxInput {
+    /// The fields a create-sandbox body may have.
+    pub const FIELDS: [&'static str; 4] = ["templateID", "timeout", "metadata", "envVars"];
+
+    /// Splits a request body into its fields; unknown fields and non-objects are errors.
+    pub fn from_raw(body: Raw) -> Result<Self, ValidationError> {
+        let [template_id, timeout, metadata, env_vars] = take_fields(body, Self::FIELDS)?;
+        Ok(CreateSandboxInput {
+            template_id,
+            timeout,
+            metadata,
+            env_vars,
+        })
+    }
 }
 
 /// A validated `POST /sandboxes` request.
@@ -587,7 +647,13 @@ mod tests {
     use super::*;
 
     fn input(json: &str) -> CreateTemplateInput {
-        serde_json::from_str(json).expect("valid input json")
+        CreateTemplateInput::from_raw(serde_json::from_str(json).expect("valid json"))
+            .expect("known fields")
+    }
+
+    fn sandbox_input(json: &str) -> CreateSandboxInput {
+        CreateSandboxInput::from_raw(serde_json::from_str(json).expect("valid json"))
+            .expect("known fields")
     }
 
     fn err(json: &str) -> String {
@@ -649,9 +715,17 @@ mod tests {
 
     #[test]
     fn unknown_fields_are_rejected_by_name() {
-        let e = serde_json::from_str::<CreateTemplateInput>(r#"{"dockerfile":"FROM a","cpus":2}"#)
-            .unwrap_err();
-        assert!(e.to_string().contains("unknown field `cpus`"), "{e}");
+        let raw: Raw = serde_json::from_str(r#"{"dockerfile":"FROM a","cpus":2,"x":1}"#).unwrap();
+        let e = CreateTemplateInput::from_raw(raw).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "unknown field `cpus`; allowed fields: dockerfile, alias, cpuCount, memoryMB; unknown field `x`; allowed fields: dockerfile, alias, cpuCount, memoryMB"
+        );
+        let e = CreateTemplateInput::from_raw(Raw::Array(vec![])).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "request body must be a JSON object, got an array"
+        );
     }
 
     #[test]
@@ -692,13 +766,12 @@ mod tests {
 
     #[test]
     fn sandbox_rules() {
-        let ok: CreateSandboxInput = serde_json::from_str(r#"{"templateID":"base"}"#).unwrap();
+        let ok = sandbox_input(r#"{"templateID":"base"}"#);
         let s = create_sandbox(ok).unwrap();
         assert_eq!(s.timeout_s, 86_400);
-        let bad: CreateSandboxInput = serde_json::from_str(
+        let bad = sandbox_input(
             r#"{"templateID":"","timeout":0,"metadata":{"a":1},"envVars":{"1X":"v"}}"#,
-        )
-        .unwrap();
+        );
         let e = create_sandbox(bad).unwrap_err();
         let fields: Vec<_> = e.errors.iter().map(|f| f.field.as_str()).collect();
         assert_eq!(

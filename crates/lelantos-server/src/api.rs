@@ -12,12 +12,11 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use lelantos_api::validate::{self, CreateSandboxInput, CreateTemplateInput};
+use lelantos_api::validate::{self, CreateSandboxInput, CreateTemplateInput, Raw};
 use lelantos_api::{
     BuildStatus, CreateSandboxRequest, CreateTemplateRequest, ErrorBody, Health, Sandbox,
     SandboxState, Template, TemplateBuild,
 };
-use serde::de::DeserializeOwned;
 use std::collections::HashMap;
 use utoipa::OpenApi;
 
@@ -90,10 +89,29 @@ impl FromRequestParts<AppState> for Auth {
     }
 }
 
-/// A JSON object body: checks the content type, the size and the syntax, with clear errors.
+/// A JSON object body: checks the content type, the size, the syntax and the field names,
+/// with clear errors.
 pub struct JsonBody<T>(pub T);
 
-impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
+/// A request body type made from a [`Raw`] JSON value.
+pub trait FromRaw: Sized {
+    /// Splits the body into its fields.
+    fn from_raw(raw: Raw) -> Result<Self, lelantos_api::ValidationError>;
+}
+
+impl FromRaw for CreateTemplateInput {
+    fn from_raw(raw: Raw) -> Result<Self, lelantos_api::ValidationError> {
+        CreateTemplateInput::from_raw(raw)
+    }
+}
+
+impl FromRaw for CreateSandboxInput {
+    fn from_raw(raw: Raw) -> Result<Self, lelantos_api::ValidationError> {
+        CreateSandboxInput::from_raw(raw)
+    }
+}
+
+impl<T: FromRaw> FromRequest<AppState> for JsonBody<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
@@ -121,36 +139,15 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
                 ApiError::bad_request(format!("could not read the request body: {rejection}"))
             }
         })?;
-        let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
-        match first {
-            None => {
-                return Err(ApiError::bad_request(
-                    "request body is empty: send a JSON object",
-                ))
-            }
-            Some(b'{') => {}
-            Some(_) => {
-                if serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).is_err() {
-                    return Err(ApiError::bad_request(
-                        "malformed JSON in request body: expected a JSON object",
-                    ));
-                }
-                return Err(ApiError::bad_request("request body must be a JSON object"));
-            }
+        if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+            return Err(ApiError::bad_request(
+                "request body is empty: send a JSON object",
+            ));
         }
-        serde_json::from_slice(&bytes).map(JsonBody).map_err(|e| {
-            use serde_json::error::Category;
-            match e.classify() {
-                Category::Syntax | Category::Eof | Category::Io => {
-                    ApiError::bad_request(format!("malformed JSON in request body: {e}"))
-                }
-                Category::Data => {
-                    let text = e.to_string();
-                    let text = text.split(" at line ").next().unwrap_or(&text).to_string();
-                    ApiError::bad_request(text)
-                }
-            }
-        })
+        // Read into `Raw` (exactly what was sent); field rules live in lelantos-api.
+        let raw: Raw = serde_json::from_slice(&bytes)
+            .map_err(|e| ApiError::bad_request(format!("malformed JSON in request body: {e}")))?;
+        T::from_raw(raw).map(JsonBody).map_err(ApiError::from)
     }
 }
 

@@ -255,7 +255,7 @@ async fn every_bad_input_class_is_a_400_naming_the_field() {
         ),
         (
             json!({ "dockerfile": df, "cpus": 2 }),
-            vec!["unknown field `cpus`", "cpuCount"],
+            vec!["unknown field `cpus`; allowed fields: dockerfile, alias, cpuCount, memoryMB"],
         ),
         (
             json!({ "dockerfile": df, "templateID": "x" }),
