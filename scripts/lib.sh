@@ -48,3 +48,44 @@ ensure_wasm_target() {
     rustup target add wasm32-unknown-unknown >/dev/null
   fi
 }
+
+# The wasm-bindgen version pinned in Cargo.lock (the CLI must match it exactly).
+wasm_bindgen_version() {
+  awk '/^name = "wasm-bindgen"$/ {getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock
+}
+
+ensure_cargo_tool() { # ensure_cargo_tool BINARY CRATE VERSION [--locked]
+  local bin="$1" crate="$2" version="$3"; shift 3
+  if command -v "$bin" >/dev/null 2>&1 && "$bin" --version 2>/dev/null | grep -q " $version"; then return 0; fi
+  log "installing $crate $version (cargo install; a few minutes, once)"
+  cargo install --quiet "$crate" --version "=$version" "$@"
+}
+
+ensure_wasm_tools() {
+  ensure_wasm_target
+  ensure_cargo_tool wasm-bindgen wasm-bindgen-cli "$(wasm_bindgen_version)"
+  ensure_cargo_tool wasm-pack wasm-pack 0.15.1
+}
+
+ensure_node() {
+  ensure_apt node nodejs
+  ensure_apt npm npm
+  local major; major=$(node -p 'process.versions.node.split(".")[0]')
+  if [ "$major" -lt 20 ]; then echo "error: Node.js 20 or newer is needed (found $(node --version))" >&2; return 1; fi
+}
+
+# JS tools for the SDK (wasm-opt from binaryen, tsc, esbuild, playwright-core) in tests/js.
+ensure_js_tools() {
+  ensure_node
+  local dir="$PWD/tests/js"
+  if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    log "npm ci (tests/js)"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+  export PATH="$dir/node_modules/.bin:$PATH"
+}
+
+ensure_chromium() {
+  ensure_apt chromium chromium
+  ensure_apt chromedriver chromium-driver
+}

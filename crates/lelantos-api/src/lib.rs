@@ -5,11 +5,13 @@
 //! - [`validate`]: request validation with messages that name the field and what is allowed;
 //! - [`dockerfile`]: a Dockerfile parser that keeps line numbers;
 //! - [`lint`]: lint rules (errors fail a build at once, warnings go to its logs);
+//! - [`policy`]: client retry, backoff and polling rules;
 //! - [`time`]: RFC 3339 timestamps.
 #![deny(missing_docs)]
 
 pub mod dockerfile;
 pub mod lint;
+pub mod policy;
 pub mod time;
 pub mod types;
 pub mod validate;

@@ -1,0 +1,532 @@
+//! The JS surface: `LelantosClient`, `SandboxHandle`, `lintDockerfile`. It only converts and
+//! exports; the rules come from `lelantos-api` and the HTTP from [`crate::Client`].
+
+use crate::client::{self, Client};
+use crate::error::{Error, ErrorKind};
+use crate::http::{self, Method};
+use js_sys::{Array, Function, Object, Promise, Reflect};
+use lelantos_api::validate::{self, Raw};
+use lelantos_api::{policy, SandboxState};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::future_to_promise;
+use web_sys::AbortSignal;
+
+#[wasm_bindgen(module = "/js/errors.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = makeError)]
+    fn make_error(kind: &str, status: u16, code: JsValue, message: &str, build: JsValue) -> JsValue;
+}
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &'static str = include_str!("../js/types.d.ts");
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(typescript_type = "LelantosClientOptions")]
+    pub type ClientOptionsArg;
+    #[wasm_bindgen(typescript_type = "CreateTemplateOptions")]
+    pub type CreateTemplateArg;
+    #[wasm_bindgen(typescript_type = "BuildStatusOptions | undefined")]
+    pub type BuildStatusArg;
+    #[wasm_bindgen(typescript_type = "ListTemplatesOptions | undefined")]
+    pub type ListTemplatesArg;
+    #[wasm_bindgen(typescript_type = "WaitForBuildOptions | undefined")]
+    pub type WaitArg;
+    #[wasm_bindgen(typescript_type = "CreateSandboxOptions")]
+    pub type CreateSandboxArg;
+    #[wasm_bindgen(typescript_type = "ListSandboxesOptions | undefined")]
+    pub type ListSandboxesArg;
+    #[wasm_bindgen(typescript_type = "RequestOptions | undefined")]
+    pub type RequestArg;
+}
+
+fn js_error(e: Error) -> JsValue {
+    let code = e.code.map_or(JsValue::NULL, JsValue::from);
+    make_error(e.kind.as_str(), e.status, code, &e.message, JsValue::UNDEFINED)
+}
+
+fn invalid(e: validate::ValidationError) -> JsValue {
+    js_error(e.into())
+}
+
+/// Reads a JS value as [`Raw`]; `undefined` object members count as absent.
+fn raw(v: &JsValue) -> Raw {
+    if v.is_undefined() {
+        Raw::Absent
+    } else if v.is_null() {
+        Raw::Null
+    } else if let Some(b) = v.as_bool() {
+        Raw::Bool(b)
+    } else if let Some(n) = v.as_f64() {
+        Raw::Number(n)
+    } else if let Some(s) = v.as_string() {
+        Raw::Str(s)
+    } else if Array::is_array(v) {
+        Raw::Array(Array::from(v).iter().map(|x| raw(&x)).collect())
+    } else if v.is_function() {
+        Raw::Other("a function")
+    } else if v.is_bigint() {
+        Raw::Other("a bigint")
+    } else if v.is_object() {
+        let mut out = Vec::new();
+        for e in Object::entries(v.unchecked_ref()).iter() {
+            let pair = Array::from(&e);
+            let val = pair.get(1);
+            if !val.is_undefined() {
+                out.push((pair.get(0).as_string().unwrap_or_default(), raw(&val)));
+            }
+        }
+        Raw::Object(out)
+    } else {
+        Raw::Other("a symbol")
+    }
+}
+
+fn get(o: &JsValue, k: &str) -> JsValue {
+    if o.is_object() {
+        Reflect::get(o, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED)
+    } else {
+        JsValue::UNDEFINED
+    }
+}
+
+/// Splits an options object into the fields the call knows plus an optional `signal`.
+fn options_with_signal<const N: usize>(
+    what: &str,
+    v: &JsValue,
+    names: [&str; N],
+) -> Result<([Raw; N], Option<AbortSignal>), JsValue> {
+    if v.is_undefined() || v.is_null() {
+        return Ok((std::array::from_fn(|_| Raw::Absent), None));
+    }
+    if !v.is_object() {
+        return Err(invalid(validate::ValidationError::one(
+            what,
+            format!("{what} must be an object, got {}", raw(v).describe()),
+        )));
+    }
+    let signal = signal_of(v)?;
+    let mut body = raw(v);
+    if let Raw::Object(entries) = &mut body {
+        entries.retain(|(k, _)| k != "signal");
+    }
+    let fields = validate::take_fields(body, names).map_err(invalid)?;
+    Ok((fields, signal))
+}
+
+fn signal_of(v: &JsValue) -> Result<Option<AbortSignal>, JsValue> {
+    let s = get(v, "signal");
+    if s.is_undefined() || s.is_null() {
+        return Ok(None);
+    }
+    // Duck-typed so that any realm's (and Node's) AbortSignal is accepted.
+    if s.is_object() && get(&s, "aborted").as_bool().is_some() && get(&s, "addEventListener").is_function() {
+        Ok(Some(s.unchecked_into()))
+    } else {
+        Err(invalid(validate::ValidationError::one("signal", "signal must be an AbortSignal")))
+    }
+}
+
+fn id_arg(field: &str, v: &JsValue) -> Result<String, JsValue> {
+    validate::id(field, &raw(v)).map_err(invalid)
+}
+
+fn promise<F>(fut: F) -> Promise
+where
+    F: std::future::Future<Output = Result<JsValue, JsValue>> + 'static,
+{
+    future_to_promise(fut)
+}
+
+/// The Lelantos API client.
+#[wasm_bindgen]
+pub struct LelantosClient {
+    client: Client,
+}
+
+#[wasm_bindgen]
+impl LelantosClient {
+    /// `new LelantosClient({ apiKey, baseURL?, timeout? })`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: ClientOptionsArg) -> Result<LelantosClient, JsValue> {
+        let (f, _) = options_with_signal("options", &options, ["apiKey", "baseURL", "timeout"])?;
+        let opts = validate::client_options(&f[0], &f[1], &f[2]).map_err(invalid)?;
+        Ok(LelantosClient { client: Client::from_options(opts) })
+    }
+
+    /// The base URL in use.
+    #[wasm_bindgen(getter, js_name = baseURL)]
+    pub fn base_url(&self) -> String {
+        self.client.base_url().to_string()
+    }
+
+    /// Starts a template build from a Dockerfile.
+    #[wasm_bindgen(js_name = createTemplate, unchecked_return_type = "Promise<Template>")]
+    pub fn create_template(&self, options: CreateTemplateArg) -> Promise {
+        let client = self.client.clone();
+        let parsed = options_with_signal("options", &options, validate::CreateTemplateInput::FIELDS).and_then(|(f, signal)| {
+            let [dockerfile, alias, cpu_count, memory_mb] = f;
+            let input = validate::CreateTemplateInput { dockerfile, alias, cpu_count, memory_mb };
+            validate::create_template(input).map(|c| (client::template_body(&c), signal)).map_err(invalid)
+        });
+        promise(async move {
+            let (body, signal) = parsed?;
+            let r = client.call(Method::Post, "/templates", Some(&body), signal.as_ref()).await.map_err(js_error)?;
+            Ok(r.body)
+        })
+    }
+
+    /// The status of a build; `{ logsOffset }` returns only log entries after the first N.
+    #[wasm_bindgen(js_name = getTemplateBuildStatus, unchecked_return_type = "Promise<TemplateBuildStatus>")]
+    pub fn get_template_build_status(&self, template_id: JsValue, build_id: JsValue, options: BuildStatusArg) -> Promise {
+        let client = self.client.clone();
+        let args = (|| {
+            let t = id_arg("templateID", &template_id)?;
+            let b = id_arg("buildID", &build_id)?;
+            let ([offset], signal) = options_with_signal("options", &options, ["logsOffset"])?;
+            let offset = validate::int_in_range("logsOffset", &offset, 0, u32::MAX, 0)
+                .map_err(|m| invalid(validate::ValidationError::one("logsOffset", m)))?;
+            Ok::<_, JsValue>((client::build_path(&t, &b, offset), signal))
+        })();
+        promise(async move {
+            let (path, signal) = args?;
+            Ok(client.call(Method::Get, &path, None, signal.as_ref()).await.map_err(js_error)?.body)
+        })
+    }
+
+    /// Cancels a running build; resolves with its final status.
+    #[wasm_bindgen(js_name = cancelBuild, unchecked_return_type = "Promise<TemplateBuildStatus>")]
+    pub fn cancel_build(&self, template_id: JsValue, build_id: JsValue, options: RequestArg) -> Promise {
+        let client = self.client.clone();
+        let args = (|| {
+            let t = id_arg("templateID", &template_id)?;
+            let b = id_arg("buildID", &build_id)?;
+            let ([], signal) = options_with_signal("options", &options, [])?;
+            Ok::<_, JsValue>((client::build_path(&t, &b, 0), signal))
+        })();
+        promise(async move {
+            let (path, signal) = args?;
+            Ok(client.call(Method::Delete, &path, None, signal.as_ref()).await.map_err(js_error)?.body)
+        })
+    }
+
+    /// Polls a build until it is `ready` (resolves with the final status, all logs included)
+    /// or `error` (rejects with a LelantosError of kind `build` carrying the status as `build`).
+    #[wasm_bindgen(js_name = waitForBuild, unchecked_return_type = "Promise<TemplateBuildStatus>")]
+    pub fn wait_for_build(&self, template_id: JsValue, build_id: JsValue, options: WaitArg) -> Promise {
+        let client = self.client.clone();
+        let args = (|| {
+            let t = id_arg("templateID", &template_id)?;
+            let b = id_arg("buildID", &build_id)?;
+            let ([interval, timeout, on_status, on_logs], signal) =
+                options_with_signal("options", &options, ["intervalMs", "timeoutMs", "onStatus", "onLogs"])?;
+            let interval = match interval {
+                Raw::Absent => policy::POLL_INTERVAL_MS,
+                Raw::Number(n) if n.is_finite() && n >= 0.0 => policy::poll_interval_ms(Some(n)),
+                other => return Err(invalid(validate::ValidationError::one(
+                    "intervalMs",
+                    format!("intervalMs must be a number of milliseconds, got {}", other.describe()),
+                ))),
+            };
+            let timeout = match timeout {
+                Raw::Absent => None,
+                Raw::Number(n) if n.is_finite() && n > 0.0 => Some(n),
+                other => return Err(invalid(validate::ValidationError::one(
+                    "timeoutMs",
+                    format!("timeoutMs must be a positive number of milliseconds, got {}", other.describe()),
+                ))),
+            };
+            let callback = |name: &str, raw: Raw| -> Result<Option<Function>, JsValue> {
+                match raw {
+                    Raw::Absent => Ok(None),
+                    Raw::Other("a function") => Ok(get(&options, name).dyn_into::<Function>().ok()),
+                    other => Err(invalid(validate::ValidationError::one(
+                        name,
+                        format!("{name} must be a function, got {}", other.describe()),
+                    ))),
+                }
+            };
+            Ok::<_, JsValue>((t, b, interval, timeout, callback("onStatus", on_status)?, callback("onLogs", on_logs)?, signal))
+        })();
+        promise(async move {
+            let (t, b, interval, timeout, on_status, on_logs, signal) = args?;
+            let deadline = timeout.map(|ms| js_sys::Date::now() + ms);
+            let all_logs = Array::new();
+            loop {
+                let path = client::build_path(&t, &b, all_logs.length());
+                let status = client.call(Method::Get, &path, None, signal.as_ref()).await.map_err(js_error)?.body;
+                let new_logs = Array::from(&get(&status, "logs"));
+                for l in new_logs.iter() {
+                    all_logs.push(&l);
+                }
+                let _ = Reflect::set(&status, &"logs".into(), &all_logs.slice(0, all_logs.length()));
+                if let Some(f) = &on_logs {
+                    if new_logs.length() > 0 {
+                        f.call1(&JsValue::UNDEFINED, &new_logs)?;
+                    }
+                }
+                if let Some(f) = &on_status {
+                    f.call1(&JsValue::UNDEFINED, &status)?;
+                }
+                match get(&status, "status").as_string().as_deref() {
+                    Some("ready") => return Ok(status),
+                    Some("error") => {
+                        let why = get(&status, "error").as_string().unwrap_or_else(|| "unknown error".into());
+                        return Err(make_error("build", 0, JsValue::NULL, &format!("Build failed: {why}"), status));
+                    }
+                    _ => {}
+                }
+                let mut wait = f64::from(interval);
+                if let (Some(deadline), Some(ms)) = (deadline, timeout) {
+                    let left = deadline - js_sys::Date::now();
+                    if left <= 0.0 {
+                        return Err(js_error(Error::new(
+                            ErrorKind::Timeout,
+                            format!("the build was still building after {ms} ms (waitForBuild timeoutMs)"),
+                        )));
+                    }
+                    wait = wait.min(left);
+                }
+                http::sleep(wait as u32, signal.as_ref()).await.map_err(js_error)?;
+            }
+        })
+    }
+
+    /// Deletes a template (a running build is cancelled; running sandboxes keep running).
+    #[wasm_bindgen(js_name = deleteTemplate, unchecked_return_type = "Promise<void>")]
+    pub fn delete_template(&self, template_id: JsValue, options: RequestArg) -> Promise {
+        self.simple(Method::Delete, "templateID", template_id, options, client::template_path, true)
+    }
+
+    /// One template.
+    #[wasm_bindgen(js_name = getTemplate, unchecked_return_type = "Promise<Template>")]
+    pub fn get_template(&self, template_id: JsValue, options: RequestArg) -> Promise {
+        self.simple(Method::Get, "templateID", template_id, options, client::template_path, false)
+    }
+
+    /// A page of templates, newest first.
+    #[wasm_bindgen(js_name = listTemplates, unchecked_return_type = "Promise<PaginatedResult<Template>>")]
+    pub fn list_templates(&self, options: ListTemplatesArg) -> Promise {
+        let client = self.client.clone();
+        let args = (|| {
+            let ([limit, token], signal) = options_with_signal("options", &options, ["limit", "nextToken"])?;
+            let limit = match limit {
+                Raw::Absent => None,
+                l => Some(
+                    validate::int_in_range("limit", &l, 1, validate::LIST_LIMIT_MAX, validate::LIST_LIMIT_DEFAULT)
+                        .map_err(|m| invalid(validate::ValidationError::one("limit", m)))?,
+                ),
+            };
+            let token = match token {
+                Raw::Absent | Raw::Null => None,
+                Raw::Str(s) => Some(s),
+                other => {
+                    return Err(invalid(validate::ValidationError::one(
+                        "nextToken",
+                        format!("nextToken must be a string, got {}", other.describe()),
+                    )))
+                }
+            };
+            Ok::<_, JsValue>((client::list_path(limit, token.as_deref()), signal))
+        })();
+        promise(async move {
+            let (path, signal) = args?;
+            let reply = client.call(Method::Get, &path, None, signal.as_ref()).await.map_err(js_error)?;
+            let out = Object::new();
+            let _ = Reflect::set(&out, &"data".into(), &reply.body);
+            if let Some(t) = reply.next_token {
+                let _ = Reflect::set(&out, &"nextToken".into(), &t.into());
+            }
+            Ok(out.into())
+        })
+    }
+
+    /// Starts a sandbox from a ready template (by id or alias).
+    #[wasm_bindgen(js_name = createSandbox, unchecked_return_type = "Promise<SandboxHandle>")]
+    pub fn create_sandbox(&self, options: CreateSandboxArg) -> Promise {
+        let client = self.client.clone();
+        let parsed = options_with_signal("options", &options, validate::CreateSandboxInput::FIELDS).and_then(|(f, signal)| {
+            let [template_id, timeout, metadata, env_vars] = f;
+            let input = validate::CreateSandboxInput { template_id, timeout, metadata, env_vars };
+            validate::create_sandbox(input).map(|c| (client::sandbox_body(&c), signal)).map_err(invalid)
+        });
+        promise(async move {
+            let (body, signal) = parsed?;
+            let r = client.call(Method::Post, "/sandboxes", Some(&body), signal.as_ref()).await.map_err(js_error)?;
+            Ok(SandboxHandle { data: r.body, client }.into())
+        })
+    }
+
+    /// One sandbox's details.
+    #[wasm_bindgen(js_name = getSandbox, unchecked_return_type = "Promise<Sandbox>")]
+    pub fn get_sandbox(&self, sandbox_id: JsValue, options: RequestArg) -> Promise {
+        self.simple(Method::Get, "sandboxID", sandbox_id, options, client::sandbox_path, false)
+    }
+
+    /// Kills a sandbox.
+    #[wasm_bindgen(js_name = killSandbox, unchecked_return_type = "Promise<void>")]
+    pub fn kill_sandbox(&self, sandbox_id: JsValue, options: RequestArg) -> Promise {
+        self.simple(Method::Delete, "sandboxID", sandbox_id, options, client::sandbox_path, true)
+    }
+
+    /// Sandboxes (running ones unless `state` says otherwise).
+    #[wasm_bindgen(js_name = listSandboxes, unchecked_return_type = "Promise<Sandbox[]>")]
+    pub fn list_sandboxes(&self, options: ListSandboxesArg) -> Promise {
+        let client = self.client.clone();
+        let args = (|| {
+            let ([state, metadata], signal) = options_with_signal("options", &options, ["state", "metadata"])?;
+            let bad_state = |d: String| {
+                invalid(validate::ValidationError::one(
+                    "state",
+                    format!("state must be an array of \"running\", \"killed\", \"stopped\", got {d}"),
+                ))
+            };
+            let states = match state {
+                Raw::Absent => Vec::new(),
+                Raw::Array(items) => items
+                    .iter()
+                    .map(|i| match i {
+                        Raw::Str(s) => SandboxState::parse(s).ok_or_else(|| bad_state(i.describe())),
+                        other => Err(bad_state(other.describe())),
+                    })
+                    .collect::<Result<Vec<_>, _>>()?,
+                other => return Err(bad_state(other.describe())),
+            };
+            let metadata = match metadata {
+                Raw::Absent => Vec::new(),
+                Raw::Object(entries) => entries
+                    .into_iter()
+                    .map(|(k, v)| match v {
+                        Raw::Str(s) => Ok((k, s)),
+                        other => Err(invalid(validate::ValidationError::one(
+                            "metadata",
+                            format!("metadata.{k} must be a string, got {}", other.describe()),
+                        ))),
+                    })
+                    .collect::<Result<Vec<_>, _>>()?,
+                other => {
+                    return Err(invalid(validate::ValidationError::one(
+                        "metadata",
+                        format!("metadata must be an object of strings, got {}", other.describe()),
+                    )))
+                }
+            };
+            Ok::<_, JsValue>((client::sandboxes_path(&states, Some(&metadata)), signal))
+        })();
+        promise(async move {
+            let (path, signal) = args?;
+            Ok(client.call(Method::Get, &path, None, signal.as_ref()).await.map_err(js_error)?.body)
+        })
+    }
+
+    /// `GET /health`: server version and builder.
+    #[wasm_bindgen(unchecked_return_type = "Promise<Health>")]
+    pub fn health(&self, options: RequestArg) -> Promise {
+        let client = self.client.clone();
+        let signal = options_with_signal("options", &options, []).map(|(_, s)| s);
+        promise(async move {
+            let signal = signal?;
+            Ok(client.call(Method::Get, "/health", None, signal.as_ref()).await.map_err(js_error)?.body)
+        })
+    }
+
+    fn simple(
+        &self,
+        method: Method,
+        field: &'static str,
+        id: JsValue,
+        options: impl AsRef<JsValue>,
+        path: fn(&str) -> String,
+        empty: bool,
+    ) -> Promise {
+        let client = self.client.clone();
+        let args = id_arg(field, &id)
+            .and_then(|id| options_with_signal("options", options.as_ref(), []).map(|(_, s)| (path(&id), s)));
+        promise(async move {
+            let (path, signal) = args?;
+            let r = client.call(method, &path, None, signal.as_ref()).await.map_err(js_error)?;
+            Ok(if empty { JsValue::UNDEFINED } else { r.body })
+        })
+    }
+}
+
+/// A started sandbox: its fields plus `getDetails()` and `kill()`.
+#[wasm_bindgen]
+pub struct SandboxHandle {
+    data: JsValue,
+    client: Client,
+}
+
+macro_rules! getters {
+    ($($rust:ident => $js:literal : $ts:literal),* $(,)?) => {
+        #[wasm_bindgen]
+        impl SandboxHandle {
+            $(
+                #[doc = concat!("`", $js, "` of the sandbox.")]
+                #[wasm_bindgen(getter, js_name = $js, unchecked_return_type = $ts)]
+                pub fn $rust(&self) -> JsValue {
+                    get(&self.data, $js)
+                }
+            )*
+        }
+    };
+}
+
+getters! {
+    sandbox_id => "sandboxID": "string",
+    template_id => "templateID": "string",
+    alias => "alias": "string | undefined",
+    client_id => "clientID": "string",
+    envd_version => "envdVersion": "string",
+    started_at => "startedAt": "string",
+    end_at => "endAt": "string",
+    cpu_count => "cpuCount": "number",
+    memory_mb => "memoryMB": "number",
+    disk_size_mb => "diskSizeMB": "number",
+    metadata => "metadata": "Record<string, string>",
+    state => "state": "SandboxState",
+}
+
+#[wasm_bindgen]
+impl SandboxHandle {
+    /// The sandbox's current details from the API.
+    #[wasm_bindgen(js_name = getDetails, unchecked_return_type = "Promise<Sandbox>")]
+    pub fn get_details(&self) -> Promise {
+        let client = self.client.clone();
+        let path = client::sandbox_path(&get(&self.data, "sandboxID").as_string().unwrap_or_default());
+        promise(async move { Ok(client.call(Method::Get, &path, None, None).await.map_err(js_error)?.body) })
+    }
+
+    /// Kills the sandbox.
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
+    pub fn kill(&self) -> Promise {
+        let client = self.client.clone();
+        let path = client::sandbox_path(&get(&self.data, "sandboxID").as_string().unwrap_or_default());
+        promise(async move {
+            client.call(Method::Delete, &path, None, None).await.map_err(js_error)?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// The sandbox's fields as a plain object (what `JSON.stringify` shows).
+    #[wasm_bindgen(js_name = toJSON, unchecked_return_type = "Sandbox")]
+    pub fn to_json(&self) -> JsValue {
+        self.data.clone()
+    }
+}
+
+/// Lints a Dockerfile with the same rules the server applies: `[{line, severity, rule, message}]`.
+#[wasm_bindgen(js_name = lintDockerfile, unchecked_return_type = "LintDiagnostic[]")]
+pub fn lint_dockerfile(text: &str) -> Array {
+    let out = Array::new();
+    for d in lelantos_api::lint_text(text) {
+        let o = Object::new();
+        let _ = Reflect::set(&o, &"line".into(), &JsValue::from(d.line as u32));
+        let _ = Reflect::set(&o, &"severity".into(), &d.severity.as_str().into());
+        let _ = Reflect::set(&o, &"rule".into(), &d.rule.into());
+        let _ = Reflect::set(&o, &"message".into(), &d.message.into());
+        out.push(&o);
+    }
+    out
+}

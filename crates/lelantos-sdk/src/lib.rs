@@ -1,0 +1,19 @@
+//! The Lelantos client.
+//!
+//! - [`Client`]: a plain-Rust async client for `wasm32-unknown-unknown` (browsers, workers,
+//!   Node 20+), used directly by the console. HTTP goes through the global `fetch`.
+//! - with the `js` feature: `LelantosClient`, `SandboxHandle` and `lintDockerfile` for
+//!   JavaScript and TypeScript, built into the npm package.
+//!
+//! Validation, retry and polling rules come from `lelantos-api`.
+#![deny(missing_docs)]
+
+pub mod client;
+pub mod error;
+pub mod http;
+#[cfg(feature = "js")]
+mod js;
+
+pub use client::{Client, Page};
+pub use error::{Error, ErrorKind};
+pub use lelantos_api as api;
