@@ -56,7 +56,11 @@ pub fn retry_delay_ms(attempt: u32, retry_after_ms: Option<u32>, jitter: f64) ->
 
 /// Parses a `Retry-After` header given in seconds (the only form this API sends).
 pub fn parse_retry_after_ms(value: &str) -> Option<u32> {
-    value.trim().parse::<u32>().ok().map(|s| s.saturating_mul(1000))
+    value
+        .trim()
+        .parse::<u32>()
+        .ok()
+        .map(|s| s.saturating_mul(1000))
 }
 
 /// The poll interval to use for a caller's requested value.
@@ -69,7 +73,11 @@ pub fn poll_interval_ms(requested: Option<f64>) -> u32 {
 
 /// Joins a base URL and a path without doubling or dropping the slash.
 pub fn join_url(base: &str, path: &str) -> String {
-    format!("{}/{}", base.trim_end_matches('/'), path.trim_start_matches('/'))
+    format!(
+        "{}/{}",
+        base.trim_end_matches('/'),
+        path.trim_start_matches('/')
+    )
 }
 
 /// Percent-encodes a path segment (ids are plain, but callers may pass anything).
@@ -80,8 +88,16 @@ pub fn encode_segment(s: &str) -> String {
             out.push(b as char);
         } else {
             out.push('%');
-            out.push(char::from_digit(u32::from(b >> 4), 16).unwrap_or('0').to_ascii_uppercase());
-            out.push(char::from_digit(u32::from(b & 15), 16).unwrap_or('0').to_ascii_uppercase());
+            out.push(
+                char::from_digit(u32::from(b >> 4), 16)
+                    .unwrap_or('0')
+                    .to_ascii_uppercase(),
+            );
+            out.push(
+                char::from_digit(u32::from(b & 15), 16)
+                    .unwrap_or('0')
+                    .to_ascii_uppercase(),
+            );
         }
     }
     out
@@ -97,7 +113,10 @@ mod tests {
             assert!(should_retry(true, Outcome::Status(s), 1), "{s}");
         }
         assert!(should_retry(true, Outcome::NetworkError, 2));
-        assert!(!should_retry(true, Outcome::NetworkError, 3), "at most 3 attempts");
+        assert!(
+            !should_retry(true, Outcome::NetworkError, 3),
+            "at most 3 attempts"
+        );
         for s in [400, 401, 404, 409, 413, 500] {
             assert!(!should_retry(true, Outcome::Status(s), 1), "{s}");
         }
@@ -123,7 +142,10 @@ mod tests {
         assert_eq!(poll_interval_ms(None), 2000);
         assert_eq!(poll_interval_ms(Some(10.0)), 100);
         assert_eq!(poll_interval_ms(Some(f64::NAN)), 2000);
-        assert_eq!(join_url("http://h:1/", "/templates"), "http://h:1/templates");
+        assert_eq!(
+            join_url("http://h:1/", "/templates"),
+            "http://h:1/templates"
+        );
         assert_eq!(join_url("http://h:1", "templates"), "http://h:1/templates");
         assert_eq!(encode_segment("ab-9_"), "ab-9_");
         assert_eq!(encode_segment("a/b c"), "a%2Fb%20c");

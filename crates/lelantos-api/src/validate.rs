@@ -637,43 +637,79 @@ pub struct ClientOptions {
 pub const CLIENT_TIMEOUT_MAX_MS: u32 = 3_600_000;
 
 /// Checks `{apiKey, baseURL?, timeout?}` of a client. Messages never contain the key.
-pub fn client_options(api_key: &Raw, base_url: &Raw, timeout: &Raw) -> Result<ClientOptions, ValidationError> {
+pub fn client_options(
+    api_key: &Raw,
+    base_url: &Raw,
+    timeout: &Raw,
+) -> Result<ClientOptions, ValidationError> {
     let mut errs = Errors::default();
     let key = match api_key {
         Raw::Str(k) if !k.is_empty() && k.bytes().all(|b| b.is_ascii_graphic()) => k.clone(),
         Raw::Str(k) if k.is_empty() => {
-            errs.add("apiKey", "apiKey must be your Lelantos API key (lel_…), got an empty string".into());
+            errs.add(
+                "apiKey",
+                "apiKey must be your Lelantos API key (lel_…), got an empty string".into(),
+            );
             String::new()
         }
         Raw::Str(_) => {
-            errs.add("apiKey", "apiKey must be printable ASCII without spaces (a lel_… key)".into());
+            errs.add(
+                "apiKey",
+                "apiKey must be printable ASCII without spaces (a lel_… key)".into(),
+            );
             String::new()
         }
         Raw::Absent => {
-            errs.add("apiKey", "apiKey is required: pass your Lelantos API key (lel_…)".into());
+            errs.add(
+                "apiKey",
+                "apiKey is required: pass your Lelantos API key (lel_…)".into(),
+            );
             String::new()
         }
         other => {
-            errs.add("apiKey", format!("apiKey must be a string, got {}", other.describe()));
+            errs.add(
+                "apiKey",
+                format!("apiKey must be a string, got {}", other.describe()),
+            );
             String::new()
         }
     };
     let url = match base_url {
         Raw::Absent => crate::policy::DEFAULT_BASE_URL.to_string(),
-        Raw::Str(u) if (u.starts_with("http://") || u.starts_with("https://")) && u.len() > 8 && !u.contains(char::is_whitespace) => {
+        Raw::Str(u)
+            if (u.starts_with("http://") || u.starts_with("https://"))
+                && u.len() > 8
+                && !u.contains(char::is_whitespace) =>
+        {
             u.trim_end_matches('/').to_string()
         }
         other => {
-            errs.add("baseURL", format!("baseURL must be an http:// or https:// URL, got {}", other.describe()));
+            errs.add(
+                "baseURL",
+                format!(
+                    "baseURL must be an http:// or https:// URL, got {}",
+                    other.describe()
+                ),
+            );
             String::new()
         }
     };
-    let timeout_ms = int_in_range("timeout", timeout, 1, CLIENT_TIMEOUT_MAX_MS, crate::policy::DEFAULT_TIMEOUT_MS)
-        .unwrap_or_else(|m| {
-            errs.add("timeout", format!("{m} (milliseconds)"));
-            0
-        });
-    errs.finish(|| ClientOptions { api_key: key, base_url: url, timeout_ms })
+    let timeout_ms = int_in_range(
+        "timeout",
+        timeout,
+        1,
+        CLIENT_TIMEOUT_MAX_MS,
+        crate::policy::DEFAULT_TIMEOUT_MS,
+    )
+    .unwrap_or_else(|m| {
+        errs.add("timeout", format!("{m} (milliseconds)"));
+        0
+    });
+    errs.finish(|| ClientOptions {
+        api_key: key,
+        base_url: url,
+        timeout_ms,
+    })
 }
 
 /// Checks an id argument (`templateID`, `buildID`, `sandboxID`): a non-empty string.
@@ -682,7 +718,10 @@ pub fn id(field: &str, raw: &Raw) -> Result<String, ValidationError> {
         Raw::Str(s) if !s.is_empty() && s.len() <= 256 => Ok(s.clone()),
         other => Err(ValidationError::one(
             field,
-            format!("{field} must be a non-empty string of at most 256 bytes, got {}", other.describe()),
+            format!(
+                "{field} must be a non-empty string of at most 256 bytes, got {}",
+                other.describe()
+            ),
         )),
     }
 }
@@ -857,17 +896,40 @@ mod tests {
     fn client_option_rules() {
         let key = Raw::Str("lel_abc".into());
         let o = client_options(&key, &Raw::Absent, &Raw::Absent).unwrap();
-        assert_eq!((o.base_url.as_str(), o.timeout_ms), ("https://api.lelantos.ai", 30_000));
-        let o = client_options(&key, &Raw::Str("http://127.0.0.1:3000/".into()), &Raw::Number(5000.0)).unwrap();
-        assert_eq!((o.base_url.as_str(), o.timeout_ms), ("http://127.0.0.1:3000", 5000));
-        let e = client_options(&Raw::Absent, &Raw::Str("ftp://x".into()), &Raw::Number(0.5)).unwrap_err();
+        assert_eq!(
+            (o.base_url.as_str(), o.timeout_ms),
+            ("https://api.lelantos.ai", 30_000)
+        );
+        let o = client_options(
+            &key,
+            &Raw::Str("http://127.0.0.1:3000/".into()),
+            &Raw::Number(5000.0),
+        )
+        .unwrap();
+        assert_eq!(
+            (o.base_url.as_str(), o.timeout_ms),
+            ("http://127.0.0.1:3000", 5000)
+        );
+        let e = client_options(&Raw::Absent, &Raw::Str("ftp://x".into()), &Raw::Number(0.5))
+            .unwrap_err();
         let fields: Vec<_> = e.errors.iter().map(|f| f.field.as_str()).collect();
         assert_eq!(fields, ["apiKey", "baseURL", "timeout"]);
-        let e = client_options(&Raw::Str("lel_secret value".into()), &Raw::Absent, &Raw::Absent).unwrap_err();
+        let e = client_options(
+            &Raw::Str("lel_secret value".into()),
+            &Raw::Absent,
+            &Raw::Absent,
+        )
+        .unwrap_err();
         assert!(!e.to_string().contains("secret"), "the key is never echoed");
         assert!(id("templateID", &Raw::Str("abc".into())).is_ok());
-        assert!(id("templateID", &Raw::Str(String::new())).unwrap_err().to_string().contains("templateID must be a non-empty string"));
-        assert!(id("buildID", &Raw::Absent).unwrap_err().to_string().contains("got nothing"));
+        assert!(id("templateID", &Raw::Str(String::new()))
+            .unwrap_err()
+            .to_string()
+            .contains("templateID must be a non-empty string"));
+        assert!(id("buildID", &Raw::Absent)
+            .unwrap_err()
+            .to_string()
+            .contains("got nothing"));
     }
 
     #[test]

@@ -1,4 +1,26 @@
-export * from './web/lelantos_sdk.js';
+export { LelantosClient, SandboxHandle, lintDockerfile } from './web/lelantos_sdk.js';
+export type {
+  BuildStatus,
+  LogLevel,
+  SandboxState,
+  LelantosErrorKind,
+  LelantosClientOptions,
+  RequestOptions,
+  CreateTemplateOptions,
+  Template,
+  LogEntry,
+  BuildReason,
+  TemplateBuildStatus,
+  BuildStatusOptions,
+  WaitForBuildOptions,
+  ListTemplatesOptions,
+  PaginatedResult,
+  CreateSandboxOptions,
+  ListSandboxesOptions,
+  Sandbox,
+  Health,
+  LintDiagnostic,
+} from './web/lelantos_sdk.js';
 import type { LelantosErrorKind, TemplateBuildStatus } from './web/lelantos_sdk.js';
 
 /** Every error the client throws or rejects with. */

@@ -5,7 +5,10 @@ use crate::http::{self, Method, Reply, Target};
 use js_sys::{Object, Reflect, JSON};
 use lelantos_api::policy::encode_segment;
 use lelantos_api::validate::{self, CreateSandbox, CreateTemplate, Raw};
-use lelantos_api::{CreateSandboxRequest, CreateTemplateRequest, Health, Sandbox, SandboxState, Template, TemplateBuild};
+use lelantos_api::{
+    CreateSandboxRequest, CreateTemplateRequest, Health, Sandbox, SandboxState, Template,
+    TemplateBuild,
+};
 use serde::de::DeserializeOwned;
 use std::rc::Rc;
 use wasm_bindgen::JsValue;
@@ -29,7 +32,11 @@ pub struct Client {
 impl Client {
     /// A client for `base_url` (default `https://api.lelantos.ai`) with a per-request timeout
     /// in milliseconds (default 30000).
-    pub fn new(api_key: &str, base_url: Option<&str>, timeout_ms: Option<u32>) -> Result<Client, Error> {
+    pub fn new(
+        api_key: &str,
+        base_url: Option<&str>,
+        timeout_ms: Option<u32>,
+    ) -> Result<Client, Error> {
         let opts = validate::client_options(
             &Raw::Str(api_key.to_string()),
             &base_url.map_or(Raw::Absent, |u| Raw::Str(u.to_string())),
@@ -40,7 +47,9 @@ impl Client {
 
     /// A client from already validated options.
     pub fn from_options(opts: validate::ClientOptions) -> Client {
-        Client { opts: Rc::new(opts) }
+        Client {
+            opts: Rc::new(opts),
+        }
     }
 
     /// The base URL in use.
@@ -49,7 +58,13 @@ impl Client {
     }
 
     /// Sends a request and returns the parsed JSON answer (the JS layer's entry point).
-    pub async fn call(&self, method: Method, path: &str, body: Option<&str>, signal: Option<&AbortSignal>) -> Result<Reply, Error> {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&str>,
+        signal: Option<&AbortSignal>,
+    ) -> Result<Reply, Error> {
         let target = Target {
             base_url: &self.opts.base_url,
             api_key: &self.opts.api_key,
@@ -58,7 +73,12 @@ impl Client {
         http::send(&target, method, path, body, signal).await
     }
 
-    async fn typed<T: DeserializeOwned>(&self, method: Method, path: &str, body: Option<&str>) -> Result<T, Error> {
+    async fn typed<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&str>,
+    ) -> Result<T, Error> {
         let reply = self.call(method, path, body, None).await?;
         decode(reply.body)
     }
@@ -68,70 +88,113 @@ impl Client {
         let input = validate::CreateTemplateInput {
             dockerfile: Raw::Str(req.dockerfile.clone()),
             alias: req.alias.clone().map_or(Raw::Absent, Raw::Str),
-            cpu_count: req.cpu_count.map_or(Raw::Absent, |v| Raw::Number(f64::from(v))),
-            memory_mb: req.memory_mb.map_or(Raw::Absent, |v| Raw::Number(f64::from(v))),
+            cpu_count: req
+                .cpu_count
+                .map_or(Raw::Absent, |v| Raw::Number(f64::from(v))),
+            memory_mb: req
+                .memory_mb
+                .map_or(Raw::Absent, |v| Raw::Number(f64::from(v))),
         };
         let checked = validate::create_template(input)?;
-        self.typed(Method::Post, "/templates", Some(&template_body(&checked))).await
+        self.typed(Method::Post, "/templates", Some(&template_body(&checked)))
+            .await
     }
 
     /// `GET /templates/{id}/builds/{buildId}?logsOffset=N`.
-    pub async fn get_template_build_status(&self, template_id: &str, build_id: &str, logs_offset: u32) -> Result<TemplateBuild, Error> {
-        self.typed(Method::Get, &build_path(template_id, build_id, logs_offset), None).await
+    pub async fn get_template_build_status(
+        &self,
+        template_id: &str,
+        build_id: &str,
+        logs_offset: u32,
+    ) -> Result<TemplateBuild, Error> {
+        self.typed(
+            Method::Get,
+            &build_path(template_id, build_id, logs_offset),
+            None,
+        )
+        .await
     }
 
     /// `DELETE /templates/{id}/builds/{buildId}`.
-    pub async fn cancel_build(&self, template_id: &str, build_id: &str) -> Result<TemplateBuild, Error> {
-        self.typed(Method::Delete, &build_path(template_id, build_id, 0), None).await
+    pub async fn cancel_build(
+        &self,
+        template_id: &str,
+        build_id: &str,
+    ) -> Result<TemplateBuild, Error> {
+        self.typed(Method::Delete, &build_path(template_id, build_id, 0), None)
+            .await
     }
 
     /// `GET /templates/{id}`.
     pub async fn get_template(&self, template_id: &str) -> Result<Template, Error> {
-        self.typed(Method::Get, &template_path(template_id), None).await
+        self.typed(Method::Get, &template_path(template_id), None)
+            .await
     }
 
     /// `DELETE /templates/{id}`.
     pub async fn delete_template(&self, template_id: &str) -> Result<(), Error> {
-        self.call(Method::Delete, &template_path(template_id), None, None).await.map(|_| ())
+        self.call(Method::Delete, &template_path(template_id), None, None)
+            .await
+            .map(|_| ())
     }
 
     /// `GET /templates?limit=&nextToken=`.
-    pub async fn list_templates(&self, limit: Option<u32>, next_token: Option<&str>) -> Result<Page<Template>, Error> {
-        let reply = self.call(Method::Get, &list_path(limit, next_token), None, None).await?;
+    pub async fn list_templates(
+        &self,
+        limit: Option<u32>,
+        next_token: Option<&str>,
+    ) -> Result<Page<Template>, Error> {
+        let reply = self
+            .call(Method::Get, &list_path(limit, next_token), None, None)
+            .await?;
         let next_token = reply.next_token.clone();
-        Ok(Page { items: decode(reply.body)?, next_token })
+        Ok(Page {
+            items: decode(reply.body)?,
+            next_token,
+        })
     }
 
     /// `POST /sandboxes`, validated first with the shared rules.
     pub async fn create_sandbox(&self, req: &CreateSandboxRequest) -> Result<Sandbox, Error> {
         let map = |m: &Option<std::collections::BTreeMap<String, String>>| {
             m.as_ref().map_or(Raw::Absent, |m| {
-                Raw::Object(m.iter().map(|(k, v)| (k.clone(), Raw::Str(v.clone()))).collect())
+                Raw::Object(
+                    m.iter()
+                        .map(|(k, v)| (k.clone(), Raw::Str(v.clone())))
+                        .collect(),
+                )
             })
         };
         let input = validate::CreateSandboxInput {
             template_id: Raw::Str(req.template_id.clone()),
-            timeout: req.timeout.map_or(Raw::Absent, |v| Raw::Number(f64::from(v))),
+            timeout: req
+                .timeout
+                .map_or(Raw::Absent, |v| Raw::Number(f64::from(v))),
             metadata: map(&req.metadata),
             env_vars: map(&req.env_vars),
         };
         let checked = validate::create_sandbox(input)?;
-        self.typed(Method::Post, "/sandboxes", Some(&sandbox_body(&checked))).await
+        self.typed(Method::Post, "/sandboxes", Some(&sandbox_body(&checked)))
+            .await
     }
 
     /// `GET /sandboxes/{id}`.
     pub async fn get_sandbox(&self, sandbox_id: &str) -> Result<Sandbox, Error> {
-        self.typed(Method::Get, &sandbox_path(sandbox_id), None).await
+        self.typed(Method::Get, &sandbox_path(sandbox_id), None)
+            .await
     }
 
     /// `GET /sandboxes?state=…` (running ones when `states` is empty).
     pub async fn list_sandboxes(&self, states: &[SandboxState]) -> Result<Vec<Sandbox>, Error> {
-        self.typed(Method::Get, &sandboxes_path(states, None), None).await
+        self.typed(Method::Get, &sandboxes_path(states, None), None)
+            .await
     }
 
     /// `DELETE /sandboxes/{id}`.
     pub async fn kill_sandbox(&self, sandbox_id: &str) -> Result<(), Error> {
-        self.call(Method::Delete, &sandbox_path(sandbox_id), None, None).await.map(|_| ())
+        self.call(Method::Delete, &sandbox_path(sandbox_id), None, None)
+            .await
+            .map(|_| ())
     }
 
     /// `GET /health`.
@@ -142,8 +205,12 @@ impl Client {
 
 /// Decodes a JSON answer into a wire type.
 pub fn decode<T: DeserializeOwned>(body: JsValue) -> Result<T, Error> {
-    serde_wasm_bindgen::from_value(body)
-        .map_err(|e| Error::new(ErrorKind::Server, format!("unexpected answer from the server: {e}")))
+    serde_wasm_bindgen::from_value(body).map_err(|e| {
+        Error::new(
+            ErrorKind::Server,
+            format!("unexpected answer from the server: {e}"),
+        )
+    })
 }
 
 fn set(o: &Object, k: &str, v: &JsValue) {
@@ -151,7 +218,10 @@ fn set(o: &Object, k: &str, v: &JsValue) {
 }
 
 fn stringify(o: &Object) -> String {
-    JSON::stringify(o).ok().and_then(|s| s.as_string()).unwrap_or_default()
+    JSON::stringify(o)
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_default()
 }
 
 fn string_map(m: &std::collections::BTreeMap<String, String>) -> Object {
@@ -195,7 +265,11 @@ pub fn template_path(template_id: &str) -> String {
 
 /// `/templates/{id}/builds/{buildId}[?logsOffset=N]`.
 pub fn build_path(template_id: &str, build_id: &str, logs_offset: u32) -> String {
-    let mut p = format!("/templates/{}/builds/{}", encode_segment(template_id), encode_segment(build_id));
+    let mut p = format!(
+        "/templates/{}/builds/{}",
+        encode_segment(template_id),
+        encode_segment(build_id)
+    );
     if logs_offset > 0 {
         p.push_str("?logsOffset=");
         p.push_str(&logs_offset.to_string());
@@ -249,12 +323,21 @@ mod tests {
     #[test]
     fn paths() {
         assert_eq!(build_path("t", "b", 0), "/templates/t/builds/b");
-        assert_eq!(build_path("t/x", "b", 5), "/templates/t%2Fx/builds/b?logsOffset=5");
+        assert_eq!(
+            build_path("t/x", "b", 5),
+            "/templates/t%2Fx/builds/b?logsOffset=5"
+        );
         assert_eq!(list_path(None, None), "/templates");
-        assert_eq!(list_path(Some(2), Some("t9")), "/templates?limit=2&nextToken=t9");
+        assert_eq!(
+            list_path(Some(2), Some("t9")),
+            "/templates?limit=2&nextToken=t9"
+        );
         assert_eq!(sandboxes_path(&[], None), "/sandboxes");
         assert_eq!(
-            sandboxes_path(&[SandboxState::Running, SandboxState::Killed], Some(&[("user".into(), "a b".into())])),
+            sandboxes_path(
+                &[SandboxState::Running, SandboxState::Killed],
+                Some(&[("user".into(), "a b".into())])
+            ),
             "/sandboxes?state=running,killed&metadata=user%3Da%20b"
         );
     }

@@ -61,7 +61,12 @@ pub struct Target<'a> {
 }
 
 enum Attempt {
-    Answer { status: u16, body: JsValue, retry_after_ms: Option<u32>, next_token: Option<String> },
+    Answer {
+        status: u16,
+        body: JsValue,
+        retry_after_ms: Option<u32>,
+        next_token: Option<String>,
+    },
     Network(String),
     Timeout,
     Aborted,
@@ -80,9 +85,18 @@ pub async fn send(
     let mut attempt = 1;
     loop {
         let (err, retry_after) = match attempt_once(target, method, &url, body, signal).await {
-            Attempt::Answer { status, body, retry_after_ms, next_token } => {
+            Attempt::Answer {
+                status,
+                body,
+                retry_after_ms,
+                next_token,
+            } => {
                 if status < 400 {
-                    return Ok(Reply { status, body, next_token });
+                    return Ok(Reply {
+                        status,
+                        body,
+                        next_token,
+                    });
                 }
                 if !policy::should_retry(idempotent, Outcome::Status(status), attempt) {
                     return Err(error_from_answer(status, &body));
@@ -92,7 +106,10 @@ pub async fn send(
             Attempt::Network(msg) => {
                 let err = Error::new(
                     ErrorKind::Network,
-                    format!("could not reach the Lelantos API at {}: {msg}", target.base_url),
+                    format!(
+                        "could not reach the Lelantos API at {}: {msg}",
+                        target.base_url
+                    ),
                 );
                 if !policy::should_retry(idempotent, Outcome::NetworkError, attempt) {
                     return Err(err);
@@ -102,7 +119,11 @@ pub async fn send(
             Attempt::Timeout => {
                 return Err(Error::new(
                     ErrorKind::Timeout,
-                    format!("{} {path} timed out after {} ms", method.as_str(), target.timeout_ms),
+                    format!(
+                        "{} {path} timed out after {} ms",
+                        method.as_str(),
+                        target.timeout_ms
+                    ),
                 ))
             }
             Attempt::Aborted => return Err(aborted()),
@@ -120,16 +141,26 @@ pub(crate) fn aborted() -> Error {
 }
 
 fn error_from_answer(status: u16, body: &JsValue) -> Error {
-    let code = Reflect::get(body, &"code".into()).ok().and_then(|c| c.as_f64()).map(|c| c as u16);
+    let code = Reflect::get(body, &"code".into())
+        .ok()
+        .and_then(|c| c.as_f64())
+        .map(|c| c as u16);
     let message = Reflect::get(body, &"message".into())
         .ok()
         .and_then(|m| m.as_string())
         .unwrap_or_else(|| format!("the server answered HTTP {status}"));
-    Error { kind: ErrorKind::from_status(status), status, code, message }
+    Error {
+        kind: ErrorKind::from_status(status),
+        status,
+        code,
+        message,
+    }
 }
 
 fn js_message(e: &JsValue) -> String {
-    let msg = Reflect::get(e, &"message".into()).ok().and_then(|m| m.as_string());
+    let msg = Reflect::get(e, &"message".into())
+        .ok()
+        .and_then(|m| m.as_string());
     let cause = Reflect::get(e, &"cause".into())
         .ok()
         .and_then(|c| Reflect::get(&c, &"message".into()).ok())
@@ -205,9 +236,20 @@ async fn exchange(
     let resp: Response = JsFuture::from(global_fetch(url, &init)).await?.dyn_into()?;
     let status = resp.status();
     let h = resp.headers();
-    let retry_after_ms = h.get("retry-after").ok().flatten().and_then(|v| policy::parse_retry_after_ms(&v));
-    let next_token = h.get("x-next-token").ok().flatten().filter(|t| !t.is_empty());
-    let text = JsFuture::from(resp.text()?).await?.as_string().unwrap_or_default();
+    let retry_after_ms = h
+        .get("retry-after")
+        .ok()
+        .flatten()
+        .and_then(|v| policy::parse_retry_after_ms(&v));
+    let next_token = h
+        .get("x-next-token")
+        .ok()
+        .flatten()
+        .filter(|t| !t.is_empty());
+    let text = JsFuture::from(resp.text()?)
+        .await?
+        .as_string()
+        .unwrap_or_default();
     let body = if text.is_empty() {
         JsValue::NULL
     } else {
@@ -227,7 +269,12 @@ async fn exchange(
             }
         }
     };
-    Ok(Attempt::Answer { status, body, retry_after_ms, next_token })
+    Ok(Attempt::Answer {
+        status,
+        body,
+        retry_after_ms,
+        next_token,
+    })
 }
 
 fn error_body(message: &str) -> JsValue {

@@ -15,35 +15,22 @@ use web_sys::AbortSignal;
 #[wasm_bindgen(module = "/js/errors.js")]
 extern "C" {
     #[wasm_bindgen(js_name = makeError)]
-    fn make_error(kind: &str, status: u16, code: JsValue, message: &str, build: JsValue) -> JsValue;
+    fn make_error(kind: &str, status: u16, code: JsValue, message: &str, build: JsValue)
+        -> JsValue;
 }
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &'static str = include_str!("../js/types.d.ts");
 
-#[wasm_bindgen]
-extern "C" {
-    #[wasm_bindgen(typescript_type = "LelantosClientOptions")]
-    pub type ClientOptionsArg;
-    #[wasm_bindgen(typescript_type = "CreateTemplateOptions")]
-    pub type CreateTemplateArg;
-    #[wasm_bindgen(typescript_type = "BuildStatusOptions | undefined")]
-    pub type BuildStatusArg;
-    #[wasm_bindgen(typescript_type = "ListTemplatesOptions | undefined")]
-    pub type ListTemplatesArg;
-    #[wasm_bindgen(typescript_type = "WaitForBuildOptions | undefined")]
-    pub type WaitArg;
-    #[wasm_bindgen(typescript_type = "CreateSandboxOptions")]
-    pub type CreateSandboxArg;
-    #[wasm_bindgen(typescript_type = "ListSandboxesOptions | undefined")]
-    pub type ListSandboxesArg;
-    #[wasm_bindgen(typescript_type = "RequestOptions | undefined")]
-    pub type RequestArg;
-}
-
 fn js_error(e: Error) -> JsValue {
     let code = e.code.map_or(JsValue::NULL, JsValue::from);
-    make_error(e.kind.as_str(), e.status, code, &e.message, JsValue::UNDEFINED)
+    make_error(
+        e.kind.as_str(),
+        e.status,
+        code,
+        &e.message,
+        JsValue::UNDEFINED,
+    )
 }
 
 fn invalid(e: validate::ValidationError) -> JsValue {
@@ -121,10 +108,16 @@ fn signal_of(v: &JsValue) -> Result<Option<AbortSignal>, JsValue> {
         return Ok(None);
     }
     // Duck-typed so that any realm's (and Node's) AbortSignal is accepted.
-    if s.is_object() && get(&s, "aborted").as_bool().is_some() && get(&s, "addEventListener").is_function() {
+    if s.is_object()
+        && get(&s, "aborted").as_bool().is_some()
+        && get(&s, "addEventListener").is_function()
+    {
         Ok(Some(s.unchecked_into()))
     } else {
-        Err(invalid(validate::ValidationError::one("signal", "signal must be an AbortSignal")))
+        Err(invalid(validate::ValidationError::one(
+            "signal",
+            "signal must be an AbortSignal",
+        )))
     }
 }
 
@@ -149,10 +142,14 @@ pub struct LelantosClient {
 impl LelantosClient {
     /// `new LelantosClient({ apiKey, baseURL?, timeout? })`.
     #[wasm_bindgen(constructor)]
-    pub fn new(options: ClientOptionsArg) -> Result<LelantosClient, JsValue> {
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "LelantosClientOptions")] options: JsValue,
+    ) -> Result<LelantosClient, JsValue> {
         let (f, _) = options_with_signal("options", &options, ["apiKey", "baseURL", "timeout"])?;
         let opts = validate::client_options(&f[0], &f[1], &f[2]).map_err(invalid)?;
-        Ok(LelantosClient { client: Client::from_options(opts) })
+        Ok(LelantosClient {
+            client: Client::from_options(opts),
+        })
     }
 
     /// The base URL in use.
@@ -163,23 +160,43 @@ impl LelantosClient {
 
     /// Starts a template build from a Dockerfile.
     #[wasm_bindgen(js_name = createTemplate, unchecked_return_type = "Promise<Template>")]
-    pub fn create_template(&self, options: CreateTemplateArg) -> Promise {
+    pub fn create_template(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "CreateTemplateOptions")] options: JsValue,
+    ) -> Promise {
         let client = self.client.clone();
-        let parsed = options_with_signal("options", &options, validate::CreateTemplateInput::FIELDS).and_then(|(f, signal)| {
-            let [dockerfile, alias, cpu_count, memory_mb] = f;
-            let input = validate::CreateTemplateInput { dockerfile, alias, cpu_count, memory_mb };
-            validate::create_template(input).map(|c| (client::template_body(&c), signal)).map_err(invalid)
-        });
+        let parsed =
+            options_with_signal("options", &options, validate::CreateTemplateInput::FIELDS)
+                .and_then(|(f, signal)| {
+                    let [dockerfile, alias, cpu_count, memory_mb] = f;
+                    let input = validate::CreateTemplateInput {
+                        dockerfile,
+                        alias,
+                        cpu_count,
+                        memory_mb,
+                    };
+                    validate::create_template(input)
+                        .map(|c| (client::template_body(&c), signal))
+                        .map_err(invalid)
+                });
         promise(async move {
             let (body, signal) = parsed?;
-            let r = client.call(Method::Post, "/templates", Some(&body), signal.as_ref()).await.map_err(js_error)?;
+            let r = client
+                .call(Method::Post, "/templates", Some(&body), signal.as_ref())
+                .await
+                .map_err(js_error)?;
             Ok(r.body)
         })
     }
 
     /// The status of a build; `{ logsOffset }` returns only log entries after the first N.
     #[wasm_bindgen(js_name = getTemplateBuildStatus, unchecked_return_type = "Promise<TemplateBuildStatus>")]
-    pub fn get_template_build_status(&self, template_id: JsValue, build_id: JsValue, options: BuildStatusArg) -> Promise {
+    pub fn get_template_build_status(
+        &self,
+        #[wasm_bindgen(js_name = templateID, unchecked_param_type = "string")] template_id: JsValue,
+        #[wasm_bindgen(js_name = buildID, unchecked_param_type = "string")] build_id: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "BuildStatusOptions")] options: JsValue,
+    ) -> Promise {
         let client = self.client.clone();
         let args = (|| {
             let t = id_arg("templateID", &template_id)?;
@@ -191,13 +208,22 @@ impl LelantosClient {
         })();
         promise(async move {
             let (path, signal) = args?;
-            Ok(client.call(Method::Get, &path, None, signal.as_ref()).await.map_err(js_error)?.body)
+            Ok(client
+                .call(Method::Get, &path, None, signal.as_ref())
+                .await
+                .map_err(js_error)?
+                .body)
         })
     }
 
     /// Cancels a running build; resolves with its final status.
     #[wasm_bindgen(js_name = cancelBuild, unchecked_return_type = "Promise<TemplateBuildStatus>")]
-    pub fn cancel_build(&self, template_id: JsValue, build_id: JsValue, options: RequestArg) -> Promise {
+    pub fn cancel_build(
+        &self,
+        #[wasm_bindgen(js_name = templateID, unchecked_param_type = "string")] template_id: JsValue,
+        #[wasm_bindgen(js_name = buildID, unchecked_param_type = "string")] build_id: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
+    ) -> Promise {
         let client = self.client.clone();
         let args = (|| {
             let t = id_arg("templateID", &template_id)?;
@@ -207,35 +233,57 @@ impl LelantosClient {
         })();
         promise(async move {
             let (path, signal) = args?;
-            Ok(client.call(Method::Delete, &path, None, signal.as_ref()).await.map_err(js_error)?.body)
+            Ok(client
+                .call(Method::Delete, &path, None, signal.as_ref())
+                .await
+                .map_err(js_error)?
+                .body)
         })
     }
 
     /// Polls a build until it is `ready` (resolves with the final status, all logs included)
     /// or `error` (rejects with a LelantosError of kind `build` carrying the status as `build`).
     #[wasm_bindgen(js_name = waitForBuild, unchecked_return_type = "Promise<TemplateBuildStatus>")]
-    pub fn wait_for_build(&self, template_id: JsValue, build_id: JsValue, options: WaitArg) -> Promise {
+    pub fn wait_for_build(
+        &self,
+        #[wasm_bindgen(js_name = templateID, unchecked_param_type = "string")] template_id: JsValue,
+        #[wasm_bindgen(js_name = buildID, unchecked_param_type = "string")] build_id: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "WaitForBuildOptions")] options: JsValue,
+    ) -> Promise {
         let client = self.client.clone();
         let args = (|| {
             let t = id_arg("templateID", &template_id)?;
             let b = id_arg("buildID", &build_id)?;
-            let ([interval, timeout, on_status, on_logs], signal) =
-                options_with_signal("options", &options, ["intervalMs", "timeoutMs", "onStatus", "onLogs"])?;
+            let ([interval, timeout, on_status, on_logs], signal) = options_with_signal(
+                "options",
+                &options,
+                ["intervalMs", "timeoutMs", "onStatus", "onLogs"],
+            )?;
             let interval = match interval {
                 Raw::Absent => policy::POLL_INTERVAL_MS,
                 Raw::Number(n) if n.is_finite() && n >= 0.0 => policy::poll_interval_ms(Some(n)),
-                other => return Err(invalid(validate::ValidationError::one(
-                    "intervalMs",
-                    format!("intervalMs must be a number of milliseconds, got {}", other.describe()),
-                ))),
+                other => {
+                    return Err(invalid(validate::ValidationError::one(
+                        "intervalMs",
+                        format!(
+                            "intervalMs must be a number of milliseconds, got {}",
+                            other.describe()
+                        ),
+                    )))
+                }
             };
             let timeout = match timeout {
                 Raw::Absent => None,
                 Raw::Number(n) if n.is_finite() && n > 0.0 => Some(n),
-                other => return Err(invalid(validate::ValidationError::one(
-                    "timeoutMs",
-                    format!("timeoutMs must be a positive number of milliseconds, got {}", other.describe()),
-                ))),
+                other => {
+                    return Err(invalid(validate::ValidationError::one(
+                        "timeoutMs",
+                        format!(
+                            "timeoutMs must be a positive number of milliseconds, got {}",
+                            other.describe()
+                        ),
+                    )))
+                }
             };
             let callback = |name: &str, raw: Raw| -> Result<Option<Function>, JsValue> {
                 match raw {
@@ -247,7 +295,15 @@ impl LelantosClient {
                     ))),
                 }
             };
-            Ok::<_, JsValue>((t, b, interval, timeout, callback("onStatus", on_status)?, callback("onLogs", on_logs)?, signal))
+            Ok::<_, JsValue>((
+                t,
+                b,
+                interval,
+                timeout,
+                callback("onStatus", on_status)?,
+                callback("onLogs", on_logs)?,
+                signal,
+            ))
         })();
         promise(async move {
             let (t, b, interval, timeout, on_status, on_logs, signal) = args?;
@@ -255,12 +311,20 @@ impl LelantosClient {
             let all_logs = Array::new();
             loop {
                 let path = client::build_path(&t, &b, all_logs.length());
-                let status = client.call(Method::Get, &path, None, signal.as_ref()).await.map_err(js_error)?.body;
+                let status = client
+                    .call(Method::Get, &path, None, signal.as_ref())
+                    .await
+                    .map_err(js_error)?
+                    .body;
                 let new_logs = Array::from(&get(&status, "logs"));
                 for l in new_logs.iter() {
                     all_logs.push(&l);
                 }
-                let _ = Reflect::set(&status, &"logs".into(), &all_logs.slice(0, all_logs.length()));
+                let _ = Reflect::set(
+                    &status,
+                    &"logs".into(),
+                    &all_logs.slice(0, all_logs.length()),
+                );
                 if let Some(f) = &on_logs {
                     if new_logs.length() > 0 {
                         f.call1(&JsValue::UNDEFINED, &new_logs)?;
@@ -272,8 +336,16 @@ impl LelantosClient {
                 match get(&status, "status").as_string().as_deref() {
                     Some("ready") => return Ok(status),
                     Some("error") => {
-                        let why = get(&status, "error").as_string().unwrap_or_else(|| "unknown error".into());
-                        return Err(make_error("build", 0, JsValue::NULL, &format!("Build failed: {why}"), status));
+                        let why = get(&status, "error")
+                            .as_string()
+                            .unwrap_or_else(|| "unknown error".into());
+                        return Err(make_error(
+                            "build",
+                            0,
+                            JsValue::NULL,
+                            &format!("Build failed: {why}"),
+                            status,
+                        ));
                     }
                     _ => {}
                 }
@@ -288,34 +360,68 @@ impl LelantosClient {
                     }
                     wait = wait.min(left);
                 }
-                http::sleep(wait as u32, signal.as_ref()).await.map_err(js_error)?;
+                http::sleep(wait as u32, signal.as_ref())
+                    .await
+                    .map_err(js_error)?;
             }
         })
     }
 
     /// Deletes a template (a running build is cancelled; running sandboxes keep running).
     #[wasm_bindgen(js_name = deleteTemplate, unchecked_return_type = "Promise<void>")]
-    pub fn delete_template(&self, template_id: JsValue, options: RequestArg) -> Promise {
-        self.simple(Method::Delete, "templateID", template_id, options, client::template_path, true)
+    pub fn delete_template(
+        &self,
+        #[wasm_bindgen(js_name = templateID, unchecked_param_type = "string")] template_id: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
+    ) -> Promise {
+        self.simple(
+            Method::Delete,
+            "templateID",
+            template_id,
+            options,
+            client::template_path,
+            true,
+        )
     }
 
     /// One template.
     #[wasm_bindgen(js_name = getTemplate, unchecked_return_type = "Promise<Template>")]
-    pub fn get_template(&self, template_id: JsValue, options: RequestArg) -> Promise {
-        self.simple(Method::Get, "templateID", template_id, options, client::template_path, false)
+    pub fn get_template(
+        &self,
+        #[wasm_bindgen(js_name = templateID, unchecked_param_type = "string")] template_id: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
+    ) -> Promise {
+        self.simple(
+            Method::Get,
+            "templateID",
+            template_id,
+            options,
+            client::template_path,
+            false,
+        )
     }
 
     /// A page of templates, newest first.
     #[wasm_bindgen(js_name = listTemplates, unchecked_return_type = "Promise<PaginatedResult<Template>>")]
-    pub fn list_templates(&self, options: ListTemplatesArg) -> Promise {
+    pub fn list_templates(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "ListTemplatesOptions")] options: JsValue,
+    ) -> Promise {
         let client = self.client.clone();
         let args = (|| {
-            let ([limit, token], signal) = options_with_signal("options", &options, ["limit", "nextToken"])?;
+            let ([limit, token], signal) =
+                options_with_signal("options", &options, ["limit", "nextToken"])?;
             let limit = match limit {
                 Raw::Absent => None,
                 l => Some(
-                    validate::int_in_range("limit", &l, 1, validate::LIST_LIMIT_MAX, validate::LIST_LIMIT_DEFAULT)
-                        .map_err(|m| invalid(validate::ValidationError::one("limit", m)))?,
+                    validate::int_in_range(
+                        "limit",
+                        &l,
+                        1,
+                        validate::LIST_LIMIT_MAX,
+                        validate::LIST_LIMIT_DEFAULT,
+                    )
+                    .map_err(|m| invalid(validate::ValidationError::one("limit", m)))?,
                 ),
             };
             let token = match token {
@@ -332,7 +438,10 @@ impl LelantosClient {
         })();
         promise(async move {
             let (path, signal) = args?;
-            let reply = client.call(Method::Get, &path, None, signal.as_ref()).await.map_err(js_error)?;
+            let reply = client
+                .call(Method::Get, &path, None, signal.as_ref())
+                .await
+                .map_err(js_error)?;
             let out = Object::new();
             let _ = Reflect::set(&out, &"data".into(), &reply.body);
             if let Some(t) = reply.next_token {
@@ -344,42 +453,88 @@ impl LelantosClient {
 
     /// Starts a sandbox from a ready template (by id or alias).
     #[wasm_bindgen(js_name = createSandbox, unchecked_return_type = "Promise<SandboxHandle>")]
-    pub fn create_sandbox(&self, options: CreateSandboxArg) -> Promise {
+    pub fn create_sandbox(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "CreateSandboxOptions")] options: JsValue,
+    ) -> Promise {
         let client = self.client.clone();
-        let parsed = options_with_signal("options", &options, validate::CreateSandboxInput::FIELDS).and_then(|(f, signal)| {
-            let [template_id, timeout, metadata, env_vars] = f;
-            let input = validate::CreateSandboxInput { template_id, timeout, metadata, env_vars };
-            validate::create_sandbox(input).map(|c| (client::sandbox_body(&c), signal)).map_err(invalid)
-        });
+        let parsed = options_with_signal("options", &options, validate::CreateSandboxInput::FIELDS)
+            .and_then(|(f, signal)| {
+                let [template_id, timeout, metadata, env_vars] = f;
+                let input = validate::CreateSandboxInput {
+                    template_id,
+                    timeout,
+                    metadata,
+                    env_vars,
+                };
+                validate::create_sandbox(input)
+                    .map(|c| (client::sandbox_body(&c), signal))
+                    .map_err(invalid)
+            });
         promise(async move {
             let (body, signal) = parsed?;
-            let r = client.call(Method::Post, "/sandboxes", Some(&body), signal.as_ref()).await.map_err(js_error)?;
-            Ok(SandboxHandle { data: r.body, client }.into())
+            let r = client
+                .call(Method::Post, "/sandboxes", Some(&body), signal.as_ref())
+                .await
+                .map_err(js_error)?;
+            Ok(SandboxHandle {
+                data: r.body,
+                client,
+            }
+            .into())
         })
     }
 
     /// One sandbox's details.
     #[wasm_bindgen(js_name = getSandbox, unchecked_return_type = "Promise<Sandbox>")]
-    pub fn get_sandbox(&self, sandbox_id: JsValue, options: RequestArg) -> Promise {
-        self.simple(Method::Get, "sandboxID", sandbox_id, options, client::sandbox_path, false)
+    pub fn get_sandbox(
+        &self,
+        #[wasm_bindgen(js_name = sandboxID, unchecked_param_type = "string")] sandbox_id: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
+    ) -> Promise {
+        self.simple(
+            Method::Get,
+            "sandboxID",
+            sandbox_id,
+            options,
+            client::sandbox_path,
+            false,
+        )
     }
 
     /// Kills a sandbox.
     #[wasm_bindgen(js_name = killSandbox, unchecked_return_type = "Promise<void>")]
-    pub fn kill_sandbox(&self, sandbox_id: JsValue, options: RequestArg) -> Promise {
-        self.simple(Method::Delete, "sandboxID", sandbox_id, options, client::sandbox_path, true)
+    pub fn kill_sandbox(
+        &self,
+        #[wasm_bindgen(js_name = sandboxID, unchecked_param_type = "string")] sandbox_id: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
+    ) -> Promise {
+        self.simple(
+            Method::Delete,
+            "sandboxID",
+            sandbox_id,
+            options,
+            client::sandbox_path,
+            true,
+        )
     }
 
     /// Sandboxes (running ones unless `state` says otherwise).
     #[wasm_bindgen(js_name = listSandboxes, unchecked_return_type = "Promise<Sandbox[]>")]
-    pub fn list_sandboxes(&self, options: ListSandboxesArg) -> Promise {
+    pub fn list_sandboxes(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "ListSandboxesOptions")] options: JsValue,
+    ) -> Promise {
         let client = self.client.clone();
         let args = (|| {
-            let ([state, metadata], signal) = options_with_signal("options", &options, ["state", "metadata"])?;
+            let ([state, metadata], signal) =
+                options_with_signal("options", &options, ["state", "metadata"])?;
             let bad_state = |d: String| {
                 invalid(validate::ValidationError::one(
                     "state",
-                    format!("state must be an array of \"running\", \"killed\", \"stopped\", got {d}"),
+                    format!(
+                        "state must be an array of \"running\", \"killed\", \"stopped\", got {d}"
+                    ),
                 ))
             };
             let states = match state {
@@ -387,7 +542,9 @@ impl LelantosClient {
                 Raw::Array(items) => items
                     .iter()
                     .map(|i| match i {
-                        Raw::Str(s) => SandboxState::parse(s).ok_or_else(|| bad_state(i.describe())),
+                        Raw::Str(s) => {
+                            SandboxState::parse(s).ok_or_else(|| bad_state(i.describe()))
+                        }
                         other => Err(bad_state(other.describe())),
                     })
                     .collect::<Result<Vec<_>, _>>()?,
@@ -408,7 +565,10 @@ impl LelantosClient {
                 other => {
                     return Err(invalid(validate::ValidationError::one(
                         "metadata",
-                        format!("metadata must be an object of strings, got {}", other.describe()),
+                        format!(
+                            "metadata must be an object of strings, got {}",
+                            other.describe()
+                        ),
                     )))
                 }
             };
@@ -416,18 +576,29 @@ impl LelantosClient {
         })();
         promise(async move {
             let (path, signal) = args?;
-            Ok(client.call(Method::Get, &path, None, signal.as_ref()).await.map_err(js_error)?.body)
+            Ok(client
+                .call(Method::Get, &path, None, signal.as_ref())
+                .await
+                .map_err(js_error)?
+                .body)
         })
     }
 
     /// `GET /health`: server version and builder.
     #[wasm_bindgen(unchecked_return_type = "Promise<Health>")]
-    pub fn health(&self, options: RequestArg) -> Promise {
+    pub fn health(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
+    ) -> Promise {
         let client = self.client.clone();
         let signal = options_with_signal("options", &options, []).map(|(_, s)| s);
         promise(async move {
             let signal = signal?;
-            Ok(client.call(Method::Get, "/health", None, signal.as_ref()).await.map_err(js_error)?.body)
+            Ok(client
+                .call(Method::Get, "/health", None, signal.as_ref())
+                .await
+                .map_err(js_error)?
+                .body)
         })
     }
 
@@ -436,16 +607,20 @@ impl LelantosClient {
         method: Method,
         field: &'static str,
         id: JsValue,
-        options: impl AsRef<JsValue>,
+        options: JsValue,
         path: fn(&str) -> String,
         empty: bool,
     ) -> Promise {
         let client = self.client.clone();
-        let args = id_arg(field, &id)
-            .and_then(|id| options_with_signal("options", options.as_ref(), []).map(|(_, s)| (path(&id), s)));
+        let args = id_arg(field, &id).and_then(|id| {
+            options_with_signal("options", &options, []).map(|(_, s)| (path(&id), s))
+        });
         promise(async move {
             let (path, signal) = args?;
-            let r = client.call(method, &path, None, signal.as_ref()).await.map_err(js_error)?;
+            let r = client
+                .call(method, &path, None, signal.as_ref())
+                .await
+                .map_err(js_error)?;
             Ok(if empty { JsValue::UNDEFINED } else { r.body })
         })
     }
@@ -494,17 +669,28 @@ impl SandboxHandle {
     #[wasm_bindgen(js_name = getDetails, unchecked_return_type = "Promise<Sandbox>")]
     pub fn get_details(&self) -> Promise {
         let client = self.client.clone();
-        let path = client::sandbox_path(&get(&self.data, "sandboxID").as_string().unwrap_or_default());
-        promise(async move { Ok(client.call(Method::Get, &path, None, None).await.map_err(js_error)?.body) })
+        let path =
+            client::sandbox_path(&get(&self.data, "sandboxID").as_string().unwrap_or_default());
+        promise(async move {
+            Ok(client
+                .call(Method::Get, &path, None, None)
+                .await
+                .map_err(js_error)?
+                .body)
+        })
     }
 
     /// Kills the sandbox.
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn kill(&self) -> Promise {
         let client = self.client.clone();
-        let path = client::sandbox_path(&get(&self.data, "sandboxID").as_string().unwrap_or_default());
+        let path =
+            client::sandbox_path(&get(&self.data, "sandboxID").as_string().unwrap_or_default());
         promise(async move {
-            client.call(Method::Delete, &path, None, None).await.map_err(js_error)?;
+            client
+                .call(Method::Delete, &path, None, None)
+                .await
+                .map_err(js_error)?;
             Ok(JsValue::UNDEFINED)
         })
     }
