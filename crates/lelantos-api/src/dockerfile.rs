@@ -241,7 +241,7 @@ impl<'a> Parser<'a> {
                         return Err(ParseError {
                             line,
                             message: format!(
-                                "invalid escape directive {other:?}: the escape character must be \\ or `"
+                                "invalid escape directive \"{other}\": the escape character must be \\ or `"
                             ),
                         })
                     }

@@ -224,7 +224,14 @@ pub fn lint(df: &Dockerfile) -> Vec<Diagnostic> {
         }
     }
 
-    out.sort_by(|a, b| a.line.cmp(&b.line).then(a.severity.cmp(&b.severity)));
+    // Insertion sort (stable; lists are short): core's sort would add ~4 KB to the wasm.
+    for i in 1..out.len() {
+        let mut j = i;
+        while j > 0 && (out[j - 1].line, out[j - 1].severity) > (out[j].line, out[j].severity) {
+            out.swap(j - 1, j);
+            j -= 1;
+        }
+    }
     out
 }
 
@@ -266,14 +273,14 @@ fn lint_from(
                 ins.line,
                 Severity::Error,
                 "stage-name",
-                format!("stage name {name:?} is invalid: use a letter followed by letters, digits, '-', '_' or '.'"),
+                format!("stage name \"{name}\" is invalid: use a letter followed by letters, digits, '-', '_' or '.'"),
             );
         } else if stage_names.iter().any(|s| s.eq_ignore_ascii_case(name)) {
             push(
                 ins.line,
                 Severity::Error,
                 "duplicate-stage",
-                format!("stage name {name:?} is used twice; give each stage its own name"),
+                format!("stage name \"{name}\" is used twice; give each stage its own name"),
             );
         } else {
             stage_names.push(name.to_ascii_lowercase());

@@ -80,7 +80,7 @@ impl Raw {
             Raw::Str(s) => {
                 let shown: String = s.chars().take(40).collect();
                 let more = if shown.len() < s.len() { "…" } else { "" };
-                format!("{shown:?}{more} (a string)")
+                format!("{}{more} (a string)", quote(&shown))
             }
             Raw::Array(_) => "an array".into(),
             Raw::Object(_) => "an object".into(),
@@ -90,13 +90,44 @@ impl Raw {
 }
 
 fn format_number(n: f64) -> String {
-    if n.abs() >= 1e15 {
-        format!("{n:e}")
-    } else if n.fract() == 0.0 {
-        format!("{}", n as i64)
-    } else {
-        format!("{n}")
+    // Hand-rolled: core's float formatting would add ~20 KB to the SDK's wasm.
+    if !n.is_finite() {
+        return "a number that is not finite".into();
     }
+    if n.abs() >= 1e15 {
+        return if n < 0.0 {
+            "a number below -1e15"
+        } else {
+            "a number above 1e15"
+        }
+        .into();
+    }
+    if n.fract() == 0.0 {
+        return (n as i64).to_string();
+    }
+    let scaled = (n.abs() * 1e6).round() as u64;
+    let mut s = format!(
+        "{}{}.{:06}",
+        if n < 0.0 { "-" } else { "" },
+        scaled / 1_000_000,
+        scaled % 1_000_000
+    );
+    while s.ends_with('0') {
+        s.pop();
+    }
+    if s.ends_with('.') {
+        s.pop();
+    }
+    s
+}
+
+/// `"text"`, for messages (without pulling in `Debug` formatting).
+pub fn quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    out.extend(s.chars().map(|c| if c.is_control() { '?' } else { c }));
+    out.push('"');
+    out
 }
 
 impl<'de> Deserialize<'de> for Raw {
@@ -277,11 +308,11 @@ pub fn alias(value: &str) -> Result<(), String> {
         } else {
             ""
         };
-        return Err(format!("alias must be {RULE}; {c:?} is not allowed{hint}"));
+        return Err(format!("alias must be {RULE}; '{c}' is not allowed{hint}"));
     }
     if !value.starts_with(|c: char| c.is_ascii_alphanumeric()) {
         return Err(format!(
-            "alias must be {RULE}; it starts with {:?}",
+            "alias must be {RULE}; it starts with '{}'",
             value.chars().next().unwrap_or(' ')
         ));
     }
@@ -317,9 +348,10 @@ pub fn dockerfile(text: &str) -> Result<CheckedDockerfile, String> {
     }
     if text.len() > DOCKERFILE_MAX_BYTES {
         return Err(format!(
-            "dockerfile must be at most {} KiB, got {:.1} KiB",
+            "dockerfile must be at most {} KiB, got {}.{} KiB",
             DOCKERFILE_MAX_BYTES / 1024,
-            text.len() as f64 / 1024.0
+            text.len() / 1024,
+            text.len() % 1024 * 10 / 1024
         ));
     }
     let parsed = Dockerfile::parse(text).map_err(|e| format!("dockerfile does not parse: {e}"))?;
@@ -595,14 +627,14 @@ fn string_map(field: &str, raw: Raw, env: bool, errs: &mut Errors) -> BTreeMap<S
             errs.add(
                 field,
                 format!(
-                    "{field} keys must be 1 to {MAP_KEY_MAX_LEN} bytes, got {:?}",
-                    k
+                    "{field} keys must be 1 to {MAP_KEY_MAX_LEN} bytes, got {}",
+                    quote(&k)
                 ),
             );
             continue;
         }
         if env && !env_var_name(&k) {
-            errs.add(&name, format!("{field} key {k:?} is not a valid variable name: use letters, digits and '_', not starting with a digit"));
+            errs.add(&name, format!("{field} key {} is not a valid variable name: use letters, digits and '_', not starting with a digit", quote(&k)));
             continue;
         }
         match v {
@@ -733,7 +765,8 @@ pub fn list_limit(value: Option<&str>) -> Result<u32, String> {
         Some(v) => match v.parse::<u32>() {
             Ok(n) if (1..=LIST_LIMIT_MAX).contains(&n) => Ok(n),
             _ => Err(format!(
-                "limit must be an integer from 1 to {LIST_LIMIT_MAX}, got {v:?}"
+                "limit must be an integer from 1 to {LIST_LIMIT_MAX}, got {}",
+                quote(v)
             )),
         },
     }
@@ -743,9 +776,12 @@ pub fn list_limit(value: Option<&str>) -> Result<u32, String> {
 pub fn logs_offset(value: Option<&str>) -> Result<u32, String> {
     match value {
         None => Ok(0),
-        Some(v) => v
-            .parse::<u32>()
-            .map_err(|_| format!("logsOffset must be a non-negative integer, got {v:?}")),
+        Some(v) => v.parse::<u32>().map_err(|_| {
+            format!(
+                "logsOffset must be a non-negative integer, got {}",
+                quote(v)
+            )
+        }),
     }
 }
 
@@ -803,7 +839,7 @@ mod tests {
         );
         assert_eq!(
             err(r#"{"dockerfile":"FROM a:1","memoryMB":-1e300}"#),
-            "memoryMB must be an integer from 128 to 8192, got -1e300"
+            "memoryMB must be an integer from 128 to 8192, got a number below -1e15"
         );
         let t = create_template(input(
             r#"{"dockerfile":"FROM a:1","cpuCount":8,"memoryMB":8192}"#,

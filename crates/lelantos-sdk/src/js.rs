@@ -355,7 +355,10 @@ impl LelantosClient {
                     if left <= 0.0 {
                         return Err(js_error(Error::new(
                             ErrorKind::Timeout,
-                            format!("the build was still building after {ms} ms (waitForBuild timeoutMs)"),
+                            format!(
+                                "the build was still building after {} ms (waitForBuild timeoutMs)",
+                                ms as u64
+                            ),
                         )));
                     }
                     wait = wait.min(left);
