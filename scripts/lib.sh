@@ -89,3 +89,37 @@ ensure_chromium() {
   ensure_apt chromium chromium
   ensure_apt chromedriver chromium-driver
 }
+
+# start_server NAME [ARGS…]: starts lelantos-server (dry-run, key $TEST_KEY) on a free
+# loopback port in the background; sets NAME_URL and records the pid for stop_servers.
+SERVER_PIDS=()
+start_server() {
+  local name="$1"; shift
+  local out; out="$(mktemp)"
+  local data; data="$(mktemp -d)"
+  LELANTOS_LOG=warn "$LELANTOS_SERVER_BIN" --listen 127.0.0.1:0 --data-dir "$data" --builder dry-run \
+    --api-key "$TEST_KEY" "$@" >"$out" 2>&1 &
+  SERVER_PIDS+=($!)
+  local url=""
+  for _ in $(seq 100); do
+    url=$(grep -o 'listening on http://[0-9.:]*' "$out" | head -n 1 | cut -d' ' -f3) || true
+    [ -n "$url" ] && break
+    sleep 0.1
+  done
+  [ -n "$url" ] || { cat "$out" >&2; echo "error: $name server did not start" >&2; return 1; }
+  printf -v "${name}_URL" '%s' "$url"
+}
+
+# start_silent: a loopback TCP port that accepts connections and never answers (for timeouts).
+start_silent() {
+  local out; out="$(mktemp)"
+  node -e 'const s=require("net").createServer(()=>{}); s.listen(0,"127.0.0.1",()=>console.log(s.address().port))' >"$out" &
+  SERVER_PIDS+=($!)
+  for _ in $(seq 50); do [ -s "$out" ] && break; sleep 0.1; done
+  SILENT_URL="http://127.0.0.1:$(cat "$out")"
+}
+
+stop_servers() {
+  for pid in "${SERVER_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  SERVER_PIDS=()
+}

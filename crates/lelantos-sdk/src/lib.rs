@@ -11,8 +11,9 @@
 pub mod client;
 pub mod error;
 pub mod http;
+/// The JS surface (exported to JavaScript by wasm-bindgen).
 #[cfg(feature = "js")]
-mod js;
+pub mod js;
 
 pub use client::{Client, Page};
 pub use error::{Error, ErrorKind};
