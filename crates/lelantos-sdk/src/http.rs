@@ -179,39 +179,38 @@ async fn attempt_once(
     body: Option<&str>,
     signal: Option<&AbortSignal>,
 ) -> Attempt {
-    if signal.is_some_and(|s| s.aborted()) {
+    let Some(user) = signal else {
+        // The common case: one native timeout signal, no timers or listeners of our own.
+        let timeout = AbortSignal::timeout_with_u32(target.timeout_ms);
+        return match exchange(target, method, url, body, &timeout).await {
+            Ok(a) => a,
+            Err(_) if timeout.aborted() => Attempt::Timeout,
+            Err(e) => Attempt::Network(js_message(&e)),
+        };
+    };
+    if user.aborted() {
         return Attempt::Aborted;
     }
+    // With a caller's signal: one controller that both the timer and that signal abort.
     let controller = match AbortController::new() {
         Ok(c) => c,
         Err(e) => return Attempt::Network(js_message(&e)),
     };
-    // `controller.abort` bound to the controller: used by the timer and the caller's signal.
     let abort: Function = Reflect::get(&controller, &"abort".into())
         .ok()
         .and_then(|f| f.dyn_into::<Function>().ok())
         .map(|f| f.bind0(&controller))
         .expect("AbortController has abort()");
     let timer = set_timeout(&abort, target.timeout_ms.min(i32::MAX as u32) as i32);
-    if let Some(s) = signal {
-        let _ = s.add_event_listener_with_callback("abort", &abort);
-    }
-    let result = exchange(target, method, url, body, &controller).await;
+    let _ = user.add_event_listener_with_callback("abort", &abort);
+    let result = exchange(target, method, url, body, &controller.signal()).await;
     clear_timeout(&timer);
-    if let Some(s) = signal {
-        let _ = s.remove_event_listener_with_callback("abort", &abort);
-    }
+    let _ = user.remove_event_listener_with_callback("abort", &abort);
     match result {
         Ok(a) => a,
-        Err(e) => {
-            if signal.is_some_and(|s| s.aborted()) {
-                Attempt::Aborted
-            } else if controller.signal().aborted() {
-                Attempt::Timeout
-            } else {
-                Attempt::Network(js_message(&e))
-            }
-        }
+        Err(_) if user.aborted() => Attempt::Aborted,
+        Err(_) if controller.signal().aborted() => Attempt::Timeout,
+        Err(e) => Attempt::Network(js_message(&e)),
     }
 }
 
@@ -220,7 +219,7 @@ async fn exchange(
     method: Method,
     url: &str,
     body: Option<&str>,
-    controller: &AbortController,
+    abort_signal: &AbortSignal,
 ) -> Result<Attempt, JsValue> {
     let headers = Object::new();
     Reflect::set(&headers, &"X-API-Key".into(), &target.api_key.into())?;
@@ -232,7 +231,7 @@ async fn exchange(
         init.set_body(&JsValue::from_str(b));
     }
     init.set_headers(&headers);
-    init.set_signal(Some(&controller.signal()));
+    init.set_signal(Some(abort_signal));
     let resp: Response = JsFuture::from(global_fetch(url, &init)).await?.dyn_into()?;
     let status = resp.status();
     let h = resp.headers();
