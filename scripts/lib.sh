@@ -123,3 +123,18 @@ stop_servers() {
   for pid in "${SERVER_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   SERVER_PIDS=()
 }
+
+ensure_trunk() {
+  if command -v trunk >/dev/null 2>&1 && trunk --version | grep -q ' 0\.21\.'; then return 0; fi
+  log "installing trunk 0.21 (cargo install; about 10 minutes, once)"
+  cargo install --quiet trunk --version '^0.21' --locked
+}
+
+# Builds the console into dist/console with trunk (release, wasm-opt from binaryen).
+build_console() {
+  ensure_wasm_tools
+  ensure_js_tools
+  ensure_trunk
+  log "trunk build (console → dist/console)"
+  trunk build --release --offline >/dev/null
+}

@@ -86,6 +86,10 @@ pub struct Template {
     /// The status of its build (an extension: saves a call per row in lists).
     #[serde(rename = "buildStatus")]
     pub build_status: BuildStatus,
+    /// The Dockerfile (an extension, only in `GET /templates/{templateID}`: lets a client
+    /// show the failing line or prefill a rebuild).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dockerfile: Option<String>,
 }
 
 /// Severity of a build log line.

@@ -24,7 +24,7 @@ use utoipa::OpenApi;
 pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
 
 /// The API's routes with their middleware (CORS and body limits are added by the caller).
-pub fn router(state: AppState) -> Router {
+pub fn router(state: AppState, console_dir: Option<&std::path::Path>) -> Router {
     let routes = Router::new()
         .route("/health", get(health))
         .route("/openapi.json", get(openapi_json))
@@ -47,7 +47,17 @@ pub fn router(state: AppState) -> Router {
         .with_state(state);
     // Wrapping the whole router (not each route) lets the middleware see what the method
     // router adds, such as the Allow header of a 405.
-    Router::new()
+    let mut outer = Router::new();
+    if let Some(dir) = console_dir {
+        // The console's built files; unknown paths under /console/ get its index.html.
+        let files = tower_http::services::ServeDir::new(dir)
+            .fallback(tower_http::services::ServeFile::new(dir.join("index.html")));
+        outer = outer.nest_service("/console", files).route(
+            "/",
+            get(|| async { axum::response::Redirect::temporary("/console/") }),
+        );
+    }
+    outer
         .fallback_service(routes)
         .layer(axum::middleware::from_fn(json_errors))
 }

@@ -63,6 +63,8 @@ pub struct Config {
     pub dry_run_step_delay: Duration,
     /// Testing only: send Dockerfiles with lint errors to the builder anyway.
     pub build_lint_errors: bool,
+    /// Folder with the console's built files (`index.html` …), served under `/console/`.
+    pub console_dir: Option<PathBuf>,
 }
 
 impl Config {
@@ -80,6 +82,7 @@ impl Config {
             reaper_interval: Duration::from_secs(1),
             dry_run_step_delay: Duration::ZERO,
             build_lint_errors: false,
+            console_dir: None,
         }
     }
 }
@@ -111,6 +114,8 @@ pub struct Running {
     pub warnings: Vec<String>,
     /// Builds queued again / ended as interrupted at start-up.
     pub recovered: (usize, usize),
+    /// Whether the console is served under `/console/`.
+    pub console: bool,
     stop: CancellationToken,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
@@ -216,7 +221,11 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         warnings: Arc::new(warnings.clone()),
         limiter: Arc::new(limit::RateLimiter::new(config.rate_limit)),
     };
-    let app = api::router(state).layer(cors());
+    let console_dir = config
+        .console_dir
+        .filter(|d| d.join("index.html").is_file());
+    let console = console_dir.is_some();
+    let app = api::router(state, console_dir.as_deref()).layer(cors());
 
     let stop = CancellationToken::new();
     let reaper = tokio::spawn(reap(store, config.reaper_interval, stop.clone()));
@@ -237,6 +246,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         builder: builder_name,
         warnings,
         recovered,
+        console,
         stop,
         task,
     })

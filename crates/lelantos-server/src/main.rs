@@ -48,6 +48,9 @@ struct Cli {
     /// Pause after each step of a dry-run build, in milliseconds (to watch progress in a UI).
     #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=10_000))]
     dry_run_step_delay_ms: u64,
+    /// Folder of the built console (dist/console); served under /console/ when it has an index.html.
+    #[arg(long, env = "LELANTOS_CONSOLE_DIR")]
+    console_dir: Option<PathBuf>,
     /// Testing only: send Dockerfiles with lint errors to the builder instead of failing them at once.
     #[arg(long, hide = true)]
     build_lint_errors: bool,
@@ -83,6 +86,7 @@ async fn run(cli: Cli) -> ExitCode {
         BuilderArg::DryRun => BuilderChoice::DryRun,
     };
     let given_key = cli.api_key.as_deref().is_some_and(|k| !k.is_empty());
+    let cli_key = cli.api_key.clone().filter(|k| !k.is_empty());
     config.api_keys = cli.api_key.filter(|k| !k.is_empty()).into_iter().collect();
     config.new_key = cli.new_key;
     config.rate_limit = cli.rate_limit;
@@ -91,6 +95,8 @@ async fn run(cli: Cli) -> ExitCode {
     config.reaper_interval = Duration::from_millis(cli.reaper_interval_ms);
     config.dry_run_step_delay = Duration::from_millis(cli.dry_run_step_delay_ms);
     config.build_lint_errors = cli.build_lint_errors;
+    config.console_dir = cli.console_dir.clone();
+    let known_key = cli_key.clone();
 
     let running = match start(config).await {
         Ok(r) => r,
@@ -121,6 +127,17 @@ async fn run(cli: Cli) -> ExitCode {
         println!("API keys: using the keys stored in the data dir (lost yours? restart with --new-key to get another)");
     }
 
+    if running.console {
+        match running.generated_key.as_ref().or(known_key.as_ref()) {
+            Some(key) => println!("console: {base}/console/#key={key}"),
+            None => println!("console: {base}/console/ (connect with your API key)"),
+        }
+    } else if let Some(dir) = &cli.console_dir {
+        println!(
+            "warning: no console at {} (build it with scripts/run or trunk build)",
+            dir.display()
+        );
+    }
     let stop = running.stop_token();
     tokio::spawn(async move {
         shutdown_signal().await;

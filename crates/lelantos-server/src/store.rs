@@ -337,6 +337,7 @@ impl Store {
             spawn_count: 0,
             last_spawned_at: None,
             build_status: BuildStatus::Building,
+            dockerfile: None,
         })
     }
 
@@ -365,20 +366,26 @@ impl Store {
             spawn_count: r.get(7)?,
             last_spawned_at: r.get::<_, Option<i64>>(8)?.map(rfc3339_millis),
             build_status: BuildStatus::parse(&status).unwrap_or(BuildStatus::Error),
+            dockerfile: None,
         })
     }
 
-    /// One template of `key_id`.
+    /// One template of `key_id`, with its Dockerfile.
     pub fn get_template(&self, key_id: i64, template_id: &str) -> Result<Option<Template>> {
         let conn = self.read();
         let sql = format!(
-            "SELECT {} FROM templates t JOIN builds b ON b.id = t.build_id WHERE t.key_id = ?1 AND t.id = ?2",
+            "SELECT {}, t.dockerfile FROM templates t JOIN builds b ON b.id = t.build_id WHERE t.key_id = ?1 AND t.id = ?2",
             Self::TEMPLATE_COLS
         );
         let mut st = conn.prepare_cached(&sql)?;
-        Ok(st
-            .query_row(params![key_id, template_id], Self::template_from_row)
-            .optional()?)
+        let t = st
+            .query_row(params![key_id, template_id], |r| {
+                let mut t = Self::template_from_row(r)?;
+                t.dockerfile = Some(r.get(11)?);
+                Ok(t)
+            })
+            .optional()?;
+        Ok(t)
     }
 
     /// Templates of `key_id`, newest first, after cursor `before_seq`. Returns the page and

@@ -122,6 +122,12 @@ async fn create_poll_ready_with_documented_defaults() {
     assert_eq!(got.status, StatusCode::OK);
     assert_eq!(got.body["buildStatus"], "ready");
     assert_eq!(got.body["createdAt"], t["createdAt"]);
+    assert_eq!(
+        got.body["dockerfile"], SIMPLE,
+        "a single template carries its Dockerfile"
+    );
+    let listed = s.get("/templates").await.body;
+    assert!(listed[0].get("dockerfile").is_none(), "lists stay small");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

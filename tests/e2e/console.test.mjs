@@ -1,0 +1,157 @@
+// The console in real headless Chromium (Playwright) against the real server, which serves it.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '../..');
+const require = createRequire(path.join(root, 'tests/js/package.json'));
+const { chromium } = require('playwright-core');
+const KEY = 'lel_e2e0000000000000000000000000000001';
+const SHOTS = process.env.LELANTOS_ARTIFACTS ?? path.join(root, 'dist/test-artifacts');
+mkdirSync(SHOTS, { recursive: true });
+
+let server, browser, base;
+async function startServer() {
+  const dir = mkdtempSync(path.join(tmpdir(), 'lelantos-e2e-'));
+  const child = spawn(process.env.LELANTOS_SERVER_BIN, [
+    '--listen', '127.0.0.1:0', '--data-dir', dir, '--builder', 'dry-run', '--api-key', KEY,
+    '--console-dir', path.join(root, 'dist/console'), '--dry-run-step-delay-ms', '400',
+  ], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LELANTOS_LOG: 'warn' } });
+  const lines = [];
+  const url = await new Promise((resolve, reject) => {
+    let buf = '';
+    child.stdout.on('data', (d) => {
+      buf += d;
+      const m = buf.match(/listening on (http:\/\/\S+)/);
+      if (m && buf.includes('console:')) resolve(m[1]);
+    });
+    child.on('exit', (c) => reject(new Error(`server exited ${c}`)));
+  });
+  return { url, child, dir };
+}
+
+before(async () => {
+  server = await startServer();
+  base = server.url;
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+});
+after(async () => {
+  await browser?.close();
+  server?.child.kill('SIGTERM');
+  if (server) rmSync(server.dir, { recursive: true, force: true });
+});
+
+async function newPage(width = 1100) {
+  const context = await browser.newContext({ viewport: { width, height: 900 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('dialog', (d) => d.accept());
+  return { page, errors };
+}
+
+async function setDockerfile(page, text) {
+  await page.fill('#dockerfile', text);
+}
+
+test('build a template end to end: link with key, sliders by keyboard, building → ready, sandbox, delete', async () => {
+  const { page, errors } = await newPage();
+  await page.goto(`${base}/console/#key=${KEY}`);
+  await page.waitForSelector('#dockerfile');
+  assert.ok(!page.url().includes('key='), 'the key is removed from the address bar');
+  assert.equal(await page.evaluate(() => sessionStorage.getItem('lelantos.key')), KEY);
+  await page.waitForSelector('.banner');
+  assert.match(await page.textContent('.banner'), /dry-run/);
+
+  await setDockerfile(page, 'FROM python:3.12-slim\nRUN pip install numpy pandas\nRUN echo done\n');
+  await page.fill('#alias', 'e2e-data');
+  await page.focus('#cpu');
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await page.textContent('#cpu-value'), '4 vCPU');
+  await page.focus('#memory');
+  for (let i = 0; i < 12; i++) await page.keyboard.press('ArrowRight');
+  assert.match(await page.textContent('#memory-value'), /2 GB \(2048 MB\)/);
+  for (let i = 0; i < 100; i++) await page.keyboard.press('ArrowRight');
+  assert.match(await page.textContent('#memory-value'), /8192 MB/, 'the slider stops at the maximum');
+  for (let i = 0; i < 48; i++) await page.keyboard.press('ArrowLeft');
+  assert.match(await page.textContent('#memory-value'), /2048 MB/);
+  await page.screenshot({ path: path.join(SHOTS, 'console-new-template.png'), fullPage: true });
+
+  await page.click('#submit');
+  await page.waitForSelector('#build-status');
+  await page.waitForFunction(() => document.querySelector('#build-status')?.textContent === 'building');
+  await page.screenshot({ path: path.join(SHOTS, 'console-building.png'), fullPage: true });
+  await page.waitForFunction(() => document.querySelector('#build-status')?.textContent === 'ready', null, { timeout: 15000 });
+  const logs = await page.textContent('#logs');
+  assert.match(logs, /validated; no image built/);
+  assert.match(await page.textContent('.meta'), /4 vCPU · 2 GB · alias e2e-data/);
+  await page.screenshot({ path: path.join(SHOTS, 'console-ready.png'), fullPage: true });
+
+  await page.click('#start-sandbox');
+  await page.waitForSelector('.sandbox-card .sandbox-id');
+  const sandboxId = await page.textContent('.sandbox-card .sandbox-id');
+  assert.match(sandboxId, /^sbx_/);
+  assert.match(await page.textContent('.sandbox-card'), /running/);
+  await page.click('.sandbox-card .kill');
+  await page.waitForFunction(() => document.querySelector('.sandbox-card')?.textContent.includes('killed'));
+
+  await page.click('button.nav:has-text("Templates")');
+  await page.waitForSelector('tr.template-row');
+  const row = page.locator('tr.template-row', { hasText: 'e2e-data' });
+  assert.equal(await row.count(), 1);
+  assert.match(await row.textContent(), /ready/);
+  await page.screenshot({ path: path.join(SHOTS, 'console-templates.png'), fullPage: true });
+  await row.locator('button.delete').click();
+  await page.waitForFunction(() => ![...document.querySelectorAll('tr.template-row')].some((r) => r.textContent.includes('e2e-data')));
+  assert.deepEqual(errors, []);
+});
+
+test('the resolv.conf Dockerfile shows the lint error on its line and cannot be submitted', async () => {
+  const { page } = await newPage();
+  await page.goto(`${base}/console/#key=${KEY}`);
+  await page.waitForSelector('#dockerfile');
+  await setDockerfile(page, 'FROM python:3.12-slim\nRUN pip install numpy\nRUN echo "nameserver 8.8.8.8" > /etc/resolv.conf\n');
+  await page.waitForSelector('.lint-error');
+  const lint = await page.textContent('#lint');
+  assert.match(lint, /Line 3 \(error\)/);
+  assert.match(lint, /Read-only file system/);
+  assert.match(lint, /delete this line/);
+  assert.equal(await page.getAttribute('.gutter .ln-error', 'class'), 'ln ln-error');
+  assert.equal(await page.textContent('.gutter .ln-error'), '3');
+  assert.ok(await page.isDisabled('#submit'), 'submit is blocked');
+  await page.screenshot({ path: path.join(SHOTS, 'console-lint-error.png'), fullPage: true });
+  // Removing the line unblocks it.
+  await setDockerfile(page, 'FROM python:3.12-slim\nRUN pip install numpy\n');
+  await page.waitForFunction(() => !document.querySelector('#submit').disabled);
+});
+
+test('a bad key shows a clear message', async () => {
+  const { page } = await newPage();
+  await page.goto(`${base}/console/#key=lel_not_the_right_key_at_all`);
+  await page.waitForSelector('#fatal');
+  const text = await page.textContent('#fatal');
+  assert.match(text, /invalid API key/);
+  assert.match(text, /check the API key/);
+  await page.screenshot({ path: path.join(SHOTS, 'console-bad-key.png'), fullPage: true });
+  await page.click('text=Disconnect');
+  await page.waitForSelector('#key');
+});
+
+test('usable at 375 px: no horizontal scrolling', async () => {
+  const { page } = await newPage(375);
+  await page.goto(`${base}/console/#key=${KEY}`);
+  await page.waitForSelector('#dockerfile');
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.ok(overflow <= 0, `page is ${overflow}px wider than the viewport`);
+  await page.screenshot({ path: path.join(SHOTS, 'console-375.png'), fullPage: true });
+});
