@@ -338,7 +338,10 @@ fn NewTemplate(
                             let v = event_target_value(&ev).parse().unwrap_or(validate::MEMORY_DEFAULT_MB);
                             form.update(|f| f.memory_mb = logic::snap_memory(v));
                         }/>
-                    <output for="memory" id="memory-value">{move || format!("{} ({} MB)", logic::memory_label(form.with(|f| f.memory_mb)), form.with(|f| f.memory_mb))}</output>
+                    <output for="memory" id="memory-value">{move || {
+                        let mb = form.with(|f| f.memory_mb);
+                        if mb >= 1024 { format!("{} ({mb} MB)", logic::memory_label(mb)) } else { logic::memory_label(mb) }
+                    }}</output>
                 </div>
             </div>
             {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
