@@ -24,21 +24,23 @@ async function startServer() {
     '--console-dir', path.join(root, 'dist/console'), '--dry-run-step-delay-ms', '400',
   ], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LELANTOS_LOG: 'warn' } });
   const lines = [];
-  const url = await new Promise((resolve, reject) => {
+  const [url, consoleLink] = await new Promise((resolve, reject) => {
     let buf = '';
     child.stdout.on('data', (d) => {
       buf += d;
       const m = buf.match(/listening on (http:\/\/\S+)/);
-      if (m && buf.includes('console:')) resolve(m[1]);
+      const c = buf.match(/console: (http:\/\/\S+)/);
+      if (m && c) resolve([m[1], c[1]]);
     });
     child.on('exit', (c) => reject(new Error(`server exited ${c}`)));
   });
-  return { url, child, dir };
+  return { url, consoleLink, child, dir };
 }
 
 before(async () => {
   server = await startServer();
   base = server.url;
+  assert.equal(server.consoleLink, `${base}/console/#key=${KEY}`, 'the server prints a console link with the key');
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
@@ -65,7 +67,7 @@ async function setDockerfile(page, text) {
 
 test('build a template end to end: link with key, sliders by keyboard, building → ready, sandbox, delete', async () => {
   const { page, errors } = await newPage();
-  await page.goto(`${base}/console/#key=${KEY}`);
+  await page.goto(server.consoleLink); // the link the server printed
   await page.waitForSelector('#dockerfile');
   assert.ok(!page.url().includes('key='), 'the key is removed from the address bar');
   assert.equal(await page.evaluate(() => sessionStorage.getItem('lelantos.key')), KEY);
@@ -89,6 +91,7 @@ test('build a template end to end: link with key, sliders by keyboard, building 
 
   await page.click('#submit');
   await page.waitForSelector('#build-status');
+  await page.waitForFunction(() => document.activeElement?.id === 'build-title');
   await page.waitForFunction(() => document.querySelector('#build-status')?.textContent === 'building');
   await page.screenshot({ path: path.join(SHOTS, 'console-building.png'), fullPage: true });
   await page.waitForFunction(() => document.querySelector('#build-status')?.textContent === 'ready', null, { timeout: 15000 });

@@ -374,6 +374,13 @@ fn BuildView(
         on_cleanup(move || stop.store(true, Ordering::SeqCst));
     }
     let logs_ref = NodeRef::<leptos::html::Div>::new();
+    let heading = NodeRef::<leptos::html::H1>::new();
+    // Move focus to the new screen's heading so keyboard and screen-reader users land there.
+    Effect::new(move |_| {
+        if let Some(h) = heading.get() {
+            let _ = h.focus();
+        }
+    });
     let (tid, bid) = (template_id.clone(), build_id.clone());
     {
         let stop = stop.clone();
@@ -487,7 +494,7 @@ fn BuildView(
     };
     view! {
         <section class="panel" aria-labelledby="build-title">
-            <h1 id="build-title">"Build " <code>{build_id.clone()}</code></h1>
+            <h1 id="build-title" tabindex="-1" node_ref=heading>"Build " <code>{build_id.clone()}</code></h1>
             <p class="meta">"Template " <code id="template-id">{template_id.clone()}</code>
                 {move || template.get().map(|t| view! {
                     <span>{format!(" · {} vCPU · {}", t.cpu_count, logic::memory_label(t.memory_mb))}

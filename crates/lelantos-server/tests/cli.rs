@@ -16,6 +16,14 @@ struct Proc {
     lines: Vec<String>,
 }
 
+impl Drop for Proc {
+    /// A failing test must not leave its server running.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 fn spawn(dir: &Path, extra: &[&str]) -> Proc {
     let mut child = Command::new(BIN)
         .args(["--listen", "127.0.0.1:0", "--data-dir"])
