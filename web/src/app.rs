@@ -115,6 +115,41 @@ fn message(e: &SdkError) -> String {
     }
 }
 
+/// Starts a sandbox from `template_id`, showing it in `sandbox` or the failure in `error`.
+fn start_sandbox(
+    conn: StoredValue<Connection>,
+    template_id: String,
+    sandbox: RwSignal<Option<Sandbox>>,
+    error: RwSignal<Option<String>>,
+) {
+    spawn_local(async move {
+        let req = lelantos_api::CreateSandboxRequest {
+            template_id,
+            timeout: None,
+            metadata: None,
+            env_vars: None,
+        };
+        let result = match conn.get_value().client() {
+            Ok(c) => c.create_sandbox(&req).await,
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(s) => sandbox.set(Some(s)),
+            Err(e) => error.set(Some(message(&e))),
+        }
+    });
+}
+
+/// An SDK error shown inline, announced to screen readers.
+#[component]
+fn InlineError(error: RwSignal<Option<String>>) -> impl IntoView {
+    move || {
+        error
+            .get()
+            .map(|e| view! { <p class="form-error" role="alert">{e}</p> })
+    }
+}
+
 fn now_ms() -> f64 {
     js_sys::Date::now()
 }
@@ -344,7 +379,7 @@ fn NewTemplate(
                     }}</output>
                 </div>
             </div>
-            {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
+            <InlineError error=error/>
             <button type="submit" class="primary" id="submit" disabled=move || !check.get().can_submit() || submitting.get()>
                 {move || if submitting.get() { "Submitting…" } else if rebuild { "Rebuild" } else { "Build template" }}
             </button>
@@ -464,26 +499,9 @@ fn BuildView(
             });
         }
     };
-    let start_sandbox = {
+    let start = {
         let tid = template_id.clone();
-        move |_| {
-            let tid = tid.clone();
-            spawn_local(async move {
-                let Ok(client) = conn.get_value().client() else {
-                    return;
-                };
-                let req = lelantos_api::CreateSandboxRequest {
-                    template_id: tid,
-                    timeout: None,
-                    metadata: None,
-                    env_vars: None,
-                };
-                match client.create_sandbox(&req).await {
-                    Ok(s) => sandbox.set(Some(s)),
-                    Err(e) => error.set(Some(message(&e))),
-                }
-            });
-        }
+        move |_| start_sandbox(conn, tid.clone(), sandbox, error)
     };
     let failing_line = move || {
         status.with(|s| {
@@ -508,10 +526,10 @@ fn BuildView(
                     <button id="cancel-build" class="danger" on:click=cancel.clone()>"Cancel build"</button>
                 })}
                 {move || (current() == BuildStatus::Ready).then(|| view! {
-                    <button id="start-sandbox" class="primary" on:click=start_sandbox.clone()>"Start sandbox"</button>
+                    <button id="start-sandbox" class="primary" on:click=start.clone()>"Start sandbox"</button>
                 })}
             </p>
-            {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
+            <InlineError error=error/>
             {move || status.get().filter(|s| s.status == BuildStatus::Error).map(|s| view! {
                 <div class="reason" role="alert" id="build-error">
                     <strong>"Build failed: "</strong>{s.error.clone().unwrap_or_default()}
@@ -567,7 +585,7 @@ fn SandboxCard(sandbox: Sandbox, conn: StoredValue<Connection>) -> impl IntoView
                 <span class=move || logic::sandbox_badge(state.get()).0>{move || logic::sandbox_badge(state.get()).1}</span></p>
             <p class="meta">{format!("{} vCPU · {} · ends {}", sandbox.cpu_count, logic::memory_label(sandbox.memory_mb), sandbox.end_at)}</p>
             {move || (state.get() == SandboxState::Running).then(|| view! { <button class="danger kill" on:click=kill.clone()>"Kill"</button> })}
-            {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
+            <InlineError error=error/>
         </div>
     }
 }
@@ -645,27 +663,11 @@ fn TemplatesList(conn: StoredValue<Connection>, page: RwSignal<Page>) -> impl In
             }
         });
     };
-    let start = move |t: Template| {
-        spawn_local(async move {
-            let Ok(client) = conn.get_value().client() else {
-                return;
-            };
-            let req = lelantos_api::CreateSandboxRequest {
-                template_id: t.template_id,
-                timeout: None,
-                metadata: None,
-                env_vars: None,
-            };
-            match client.create_sandbox(&req).await {
-                Ok(s) => sandbox.set(Some(s)),
-                Err(e) => error.set(Some(message(&e))),
-            }
-        });
-    };
+    let start = move |t: Template| start_sandbox(conn, t.template_id, sandbox, error);
     view! {
         <section class="panel" aria-labelledby="templates-title">
             <h1 id="templates-title">"Templates"</h1>
-            {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
+            <InlineError error=error/>
             {move || sandbox.get().map(|s| view! { <SandboxCard sandbox=s conn=conn/> })}
             {move || match items.get() {
                 None => view! { <p>"Loading…"</p> }.into_any(),
@@ -719,7 +721,7 @@ fn SandboxesList(conn: StoredValue<Connection>) -> impl IntoView {
     view! {
         <section class="panel" aria-labelledby="sandboxes-title">
             <h1 id="sandboxes-title">"Running sandboxes"</h1>
-            {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
+            <InlineError error=error/>
             {move || match items.get() {
                 None => view! { <p>"Loading…"</p> }.into_any(),
                 Some(v) if v.is_empty() => view! { <p>"No running sandboxes."</p> }.into_any(),
