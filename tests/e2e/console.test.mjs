@@ -148,6 +148,12 @@ test('a bad key shows a clear message', async () => {
   await page.screenshot({ path: path.join(SHOTS, 'console-bad-key.png'), fullPage: true });
   await page.click('text=Disconnect');
   await page.waitForSelector('#key');
+  // The connect screen: base URL (prefilled with this origin) and the right key by hand.
+  assert.equal(await page.inputValue('#base'), base);
+  await page.fill('#key', KEY);
+  await page.click('button:has-text("Connect")');
+  await page.waitForSelector('#dockerfile');
+  assert.equal(await page.locator('#fatal').count(), 0);
 });
 
 test('usable at 375 px: no horizontal scrolling', async () => {
