@@ -125,11 +125,16 @@ fn id_arg(field: &str, v: &JsValue) -> Result<String, JsValue> {
     validate::id(field, &raw(v)).map_err(invalid)
 }
 
+/// Boxed so that `future_to_promise` is instantiated once, not once per method (smaller wasm).
+type JsResultFuture =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<JsValue, JsValue>>>>;
+
 fn promise<F>(fut: F) -> Promise
 where
     F: std::future::Future<Output = Result<JsValue, JsValue>> + 'static,
 {
-    future_to_promise(fut)
+    let boxed: JsResultFuture = Box::pin(fut);
+    future_to_promise(boxed)
 }
 
 /// The Lelantos API client.
