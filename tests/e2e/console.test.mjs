@@ -65,7 +65,7 @@ async function setDockerfile(page, text) {
   await page.fill('#dockerfile', text);
 }
 
-test('build a template end to end: link with key, sliders by keyboard, building → ready, sandbox, delete', async () => {
+test('build a template end to end: link with key, sliders by keyboard, building → ready, sandbox, rebuild, delete', async () => {
   const { page, errors } = await newPage();
   await page.goto(server.consoleLink); // the link the server printed
   await page.waitForSelector('#dockerfile');
@@ -114,9 +114,34 @@ test('build a template end to end: link with key, sliders by keyboard, building 
   assert.equal(await row.count(), 1);
   assert.match(await row.textContent(), /ready/);
   await page.screenshot({ path: path.join(SHOTS, 'console-templates.png'), fullPage: true });
-  await row.locator('button.delete').click();
+
+  // Rebuild: the form comes back prefilled (Dockerfile, alias, resources); same alias = new build.
+  await row.locator('button:has-text("Rebuild")').click();
+  await page.waitForSelector('#new-title');
+  assert.equal(await page.textContent('#new-title'), 'Rebuild template');
+  assert.equal(await page.inputValue('#alias'), 'e2e-data');
+  assert.match(await page.inputValue('#dockerfile'), /RUN echo done/);
+  assert.equal(await page.textContent('#cpu-value'), '4 vCPU');
+  await page.click('#submit');
+  await page.waitForFunction(() => document.querySelector('#build-status')?.textContent === 'ready', null, { timeout: 15000 });
+  await page.click('button.nav:has-text("Templates")');
+  await page.waitForSelector('tr.template-row');
+  assert.equal(await page.locator('tr.template-row').count(), 2, 'the old template is kept');
+  const rebuilt = page.locator('tr.template-row', { hasText: 'e2e-data' });
+  assert.equal(await rebuilt.count(), 1, 'the alias moved to the new template');
+  assert.equal((await rebuilt.locator('td').nth(6).textContent()).trim(), '2', 'build count');
+  await rebuilt.locator('button.delete').click();
   await page.waitForFunction(() => ![...document.querySelectorAll('tr.template-row')].some((r) => r.textContent.includes('e2e-data')));
+  await page.locator('tr.template-row button.delete').first().click();
+  await page.waitForFunction(() => document.querySelectorAll('tr.template-row').length === 0);
   assert.deepEqual(errors, []);
+});
+
+test('deleted rows stay deleted after a reload', async () => {
+  const { page } = await newPage();
+  await page.goto(`${base}/console/#key=${KEY}`);
+  await page.click('button.nav:has-text("Templates")');
+  await page.waitForSelector('text=No templates yet');
 });
 
 test('the resolv.conf Dockerfile shows the lint error on its line and cannot be submitted', async () => {
