@@ -137,6 +137,51 @@ where
     future_to_promise(boxed)
 }
 
+/// A call ready to send: path, JSON body, the caller's signal — or why it cannot be sent.
+type Prepared = Result<(String, Option<String>, Option<AbortSignal>), JsValue>;
+
+/// What a method resolves with.
+#[derive(Clone, Copy)]
+enum Shape {
+    /// The JSON answer.
+    Body,
+    /// `undefined`.
+    Nothing,
+    /// `{ data, nextToken? }`.
+    Page,
+    /// A `SandboxHandle` around the answer.
+    Handle,
+}
+
+/// Sends a prepared call (one shared future for every method keeps the wasm small).
+fn send(client: &Client, method: Method, prepared: Prepared, shape: Shape) -> Promise {
+    let client = client.clone();
+    promise(async move {
+        let (path, body, signal) = prepared?;
+        let reply = client
+            .call(method, &path, body.as_deref(), signal.as_ref())
+            .await
+            .map_err(js_error)?;
+        Ok(match shape {
+            Shape::Body => reply.body,
+            Shape::Nothing => JsValue::UNDEFINED,
+            Shape::Page => {
+                let out = Object::new();
+                let _ = Reflect::set(&out, &"data".into(), &reply.body);
+                if let Some(t) = reply.next_token {
+                    let _ = Reflect::set(&out, &"nextToken".into(), &t.into());
+                }
+                out.into()
+            }
+            Shape::Handle => SandboxHandle {
+                data: reply.body,
+                client,
+            }
+            .into(),
+        })
+    })
+}
+
 /// The Lelantos API client.
 #[wasm_bindgen]
 pub struct LelantosClient {
@@ -169,7 +214,6 @@ impl LelantosClient {
         &self,
         #[wasm_bindgen(unchecked_param_type = "CreateTemplateOptions")] options: JsValue,
     ) -> Promise {
-        let client = self.client.clone();
         let parsed =
             options_with_signal("options", &options, validate::CreateTemplateInput::FIELDS)
                 .and_then(|(f, signal)| {
@@ -181,17 +225,16 @@ impl LelantosClient {
                         memory_mb,
                     };
                     validate::create_template(input)
-                        .map(|c| (client::template_body(&c), signal))
+                        .map(|c| {
+                            (
+                                "/templates".to_string(),
+                                Some(client::template_body(&c)),
+                                signal,
+                            )
+                        })
                         .map_err(invalid)
                 });
-        promise(async move {
-            let (body, signal) = parsed?;
-            let r = client
-                .call(Method::Post, "/templates", Some(&body), signal.as_ref())
-                .await
-                .map_err(js_error)?;
-            Ok(r.body)
-        })
+        send(&self.client, Method::Post, parsed, Shape::Body)
     }
 
     /// The status of a build; `{ logsOffset }` returns only log entries after the first N.
@@ -202,23 +245,15 @@ impl LelantosClient {
         #[wasm_bindgen(js_name = buildID, unchecked_param_type = "string")] build_id: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "BuildStatusOptions")] options: JsValue,
     ) -> Promise {
-        let client = self.client.clone();
         let args = (|| {
             let t = id_arg("templateID", &template_id)?;
             let b = id_arg("buildID", &build_id)?;
             let ([offset], signal) = options_with_signal("options", &options, ["logsOffset"])?;
             let offset = validate::int_in_range("logsOffset", &offset, 0, u32::MAX, 0)
                 .map_err(|m| invalid(validate::ValidationError::one("logsOffset", m)))?;
-            Ok::<_, JsValue>((client::build_path(&t, &b, offset), signal))
+            Ok::<_, JsValue>((client::build_path(&t, &b, offset), None, signal))
         })();
-        promise(async move {
-            let (path, signal) = args?;
-            Ok(client
-                .call(Method::Get, &path, None, signal.as_ref())
-                .await
-                .map_err(js_error)?
-                .body)
-        })
+        send(&self.client, Method::Get, args, Shape::Body)
     }
 
     /// Cancels a running build; resolves with its final status.
@@ -229,21 +264,13 @@ impl LelantosClient {
         #[wasm_bindgen(js_name = buildID, unchecked_param_type = "string")] build_id: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
-        let client = self.client.clone();
         let args = (|| {
             let t = id_arg("templateID", &template_id)?;
             let b = id_arg("buildID", &build_id)?;
             let ([], signal) = options_with_signal("options", &options, [])?;
-            Ok::<_, JsValue>((client::build_path(&t, &b, 0), signal))
+            Ok::<_, JsValue>((client::build_path(&t, &b, 0), None, signal))
         })();
-        promise(async move {
-            let (path, signal) = args?;
-            Ok(client
-                .call(Method::Delete, &path, None, signal.as_ref())
-                .await
-                .map_err(js_error)?
-                .body)
-        })
+        send(&self.client, Method::Delete, args, Shape::Body)
     }
 
     /// Polls a build until it is `ready` (resolves with the final status, all logs included)
@@ -415,7 +442,6 @@ impl LelantosClient {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "ListTemplatesOptions")] options: JsValue,
     ) -> Promise {
-        let client = self.client.clone();
         let args = (|| {
             let ([limit, token], signal) =
                 options_with_signal("options", &options, ["limit", "nextToken"])?;
@@ -442,21 +468,9 @@ impl LelantosClient {
                     )))
                 }
             };
-            Ok::<_, JsValue>((client::list_path(limit, token.as_deref()), signal))
+            Ok::<_, JsValue>((client::list_path(limit, token.as_deref()), None, signal))
         })();
-        promise(async move {
-            let (path, signal) = args?;
-            let reply = client
-                .call(Method::Get, &path, None, signal.as_ref())
-                .await
-                .map_err(js_error)?;
-            let out = Object::new();
-            let _ = Reflect::set(&out, &"data".into(), &reply.body);
-            if let Some(t) = reply.next_token {
-                let _ = Reflect::set(&out, &"nextToken".into(), &t.into());
-            }
-            Ok(out.into())
-        })
+        send(&self.client, Method::Get, args, Shape::Page)
     }
 
     /// Starts a sandbox from a ready template (by id or alias).
@@ -465,7 +479,6 @@ impl LelantosClient {
         &self,
         #[wasm_bindgen(unchecked_param_type = "CreateSandboxOptions")] options: JsValue,
     ) -> Promise {
-        let client = self.client.clone();
         let parsed = options_with_signal("options", &options, validate::CreateSandboxInput::FIELDS)
             .and_then(|(f, signal)| {
                 let [template_id, timeout, metadata, env_vars] = f;
@@ -476,21 +489,16 @@ impl LelantosClient {
                     env_vars,
                 };
                 validate::create_sandbox(input)
-                    .map(|c| (client::sandbox_body(&c), signal))
+                    .map(|c| {
+                        (
+                            "/sandboxes".to_string(),
+                            Some(client::sandbox_body(&c)),
+                            signal,
+                        )
+                    })
                     .map_err(invalid)
             });
-        promise(async move {
-            let (body, signal) = parsed?;
-            let r = client
-                .call(Method::Post, "/sandboxes", Some(&body), signal.as_ref())
-                .await
-                .map_err(js_error)?;
-            Ok(SandboxHandle {
-                data: r.body,
-                client,
-            }
-            .into())
-        })
+        send(&self.client, Method::Post, parsed, Shape::Handle)
     }
 
     /// One sandbox's details.
@@ -533,7 +541,6 @@ impl LelantosClient {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "ListSandboxesOptions")] options: JsValue,
     ) -> Promise {
-        let client = self.client.clone();
         let args = (|| {
             let ([state, metadata], signal) =
                 options_with_signal("options", &options, ["state", "metadata"])?;
@@ -580,16 +587,13 @@ impl LelantosClient {
                     )))
                 }
             };
-            Ok::<_, JsValue>((client::sandboxes_path(&states, Some(&metadata)), signal))
+            Ok::<_, JsValue>((
+                client::sandboxes_path(&states, Some(&metadata)),
+                None,
+                signal,
+            ))
         })();
-        promise(async move {
-            let (path, signal) = args?;
-            Ok(client
-                .call(Method::Get, &path, None, signal.as_ref())
-                .await
-                .map_err(js_error)?
-                .body)
-        })
+        send(&self.client, Method::Get, args, Shape::Body)
     }
 
     /// `GET /health`: server version and builder.
@@ -598,16 +602,9 @@ impl LelantosClient {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
-        let client = self.client.clone();
-        let signal = options_with_signal("options", &options, []).map(|(_, s)| s);
-        promise(async move {
-            let signal = signal?;
-            Ok(client
-                .call(Method::Get, "/health", None, signal.as_ref())
-                .await
-                .map_err(js_error)?
-                .body)
-        })
+        let args = options_with_signal("options", &options, [])
+            .map(|(_, s)| ("/health".to_string(), None, s));
+        send(&self.client, Method::Get, args, Shape::Body)
     }
 
     fn simple(
@@ -619,18 +616,15 @@ impl LelantosClient {
         path: fn(&str) -> String,
         empty: bool,
     ) -> Promise {
-        let client = self.client.clone();
         let args = id_arg(field, &id).and_then(|id| {
-            options_with_signal("options", &options, []).map(|(_, s)| (path(&id), s))
+            options_with_signal("options", &options, []).map(|(_, s)| (path(&id), None, s))
         });
-        promise(async move {
-            let (path, signal) = args?;
-            let r = client
-                .call(method, &path, None, signal.as_ref())
-                .await
-                .map_err(js_error)?;
-            Ok(if empty { JsValue::UNDEFINED } else { r.body })
-        })
+        send(
+            &self.client,
+            method,
+            args,
+            if empty { Shape::Nothing } else { Shape::Body },
+        )
     }
 }
 
