@@ -24,7 +24,7 @@ struct Cli {
     /// Folder for the SQLite database.
     #[arg(long, env = "LELANTOS_DATA_DIR", default_value = "./.lelantos")]
     data_dir: PathBuf,
-    /// Image builder: docker (BuildKit through a Docker engine), dry-run (parse + lint only), or auto.
+    /// Image builder: dry-run (parse + lint only), auto (dry-run in this version), docker (BuildKit; not in this version yet).
     #[arg(long, env = "LELANTOS_BUILDER", value_enum, default_value = "auto")]
     builder: BuilderArg,
     /// API key to accept (lel_…). Without it, a key is generated on first start and printed once.

@@ -752,23 +752,20 @@ impl Store {
         Ok(s)
     }
 
-    /// Sandboxes of `key_id` in one of `states`, newest first (at most 1000).
+    /// Sandboxes of `key_id` in one of `states`, newest first (the newest 1000).
     pub fn list_sandboxes(&self, key_id: i64, states: &[SandboxState]) -> Result<Vec<Sandbox>> {
         let conn = self.read();
+        // The states are the enum's own spellings, never user text.
+        let wanted: Vec<String> = states.iter().map(|s| format!("'{}'", s.as_str())).collect();
         let sql = format!(
-            "SELECT {} FROM sandboxes WHERE key_id = ?1 ORDER BY seq DESC LIMIT 1000",
-            Self::SANDBOX_COLS
+            "SELECT {} FROM sandboxes WHERE key_id = ?1 AND state IN ({}) ORDER BY seq DESC LIMIT 1000",
+            Self::SANDBOX_COLS,
+            wanted.join(",")
         );
         let mut st = conn.prepare_cached(&sql)?;
         let rows = st.query_map([key_id], Self::sandbox_from_row)?;
-        let mut out = Vec::new();
-        for row in rows {
-            let s = row?;
-            if states.contains(&s.state) {
-                out.push(s);
-            }
-        }
-        Ok(out)
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(Into::into)
     }
 
     /// Kills a running sandbox of `key_id`. `Ok(None)`: no such sandbox; `Ok(Some(false))`:
