@@ -150,6 +150,16 @@ fn InlineError(error: RwSignal<Option<String>>) -> impl IntoView {
     }
 }
 
+/// An RFC 3339 time in the user's locale and time zone.
+fn local_time(rfc3339: &str) -> String {
+    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(rfc3339));
+    if d.get_time().is_nan() {
+        return rfc3339.to_string();
+    }
+    d.to_locale_string("default", &wasm_bindgen::JsValue::UNDEFINED)
+        .into()
+}
+
 fn now_ms() -> f64 {
     js_sys::Date::now()
 }
@@ -583,7 +593,7 @@ fn SandboxCard(sandbox: Sandbox, conn: StoredValue<Connection>) -> impl IntoView
         <div class="sandbox-card" aria-live="polite">
             <p><strong>"Sandbox "</strong><code class="sandbox-id">{sandbox.sandbox_id.clone()}</code>" "
                 <span class=move || logic::sandbox_badge(state.get()).0>{move || logic::sandbox_badge(state.get()).1}</span></p>
-            <p class="meta">{format!("{} vCPU · {} · ends {}", sandbox.cpu_count, logic::memory_label(sandbox.memory_mb), sandbox.end_at)}</p>
+            <p class="meta">{format!("{} vCPU · {} · ends {}", sandbox.cpu_count, logic::memory_label(sandbox.memory_mb), local_time(&sandbox.end_at))}</p>
             {move || (state.get() == SandboxState::Running).then(|| view! { <button class="danger kill" on:click=kill.clone()>"Kill"</button> })}
             <InlineError error=error/>
         </div>
@@ -685,7 +695,7 @@ fn TemplatesList(conn: StoredValue<Connection>, page: RwSignal<Page>) -> impl In
                                     <td><span class=cls>{label}</span></td>
                                     <td>{t.cpu_count}</td>
                                     <td>{logic::memory_label(t.memory_mb)}</td>
-                                    <td>{t.created_at.get(0..16).unwrap_or("").replace('T', " ")}</td>
+                                    <td>{local_time(&t.created_at)}</td>
                                     <td>{t.build_count}</td>
                                     <td class="actions">
                                         <button on:click=move |_| page.set(Page::Build { template_id: t1.template_id.clone(), build_id: t1.build_id.clone() })>"Open"</button>
