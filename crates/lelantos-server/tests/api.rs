@@ -694,6 +694,16 @@ async fn list_templates_with_cursor() {
     s.get("/templates?nextToken=garbage")
         .await
         .assert_error(400, &["nextToken"]);
+
+    // The default page size is 100.
+    for _ in 0..96 {
+        s.create(json!({ "dockerfile": "FROM a:1" })).await;
+    }
+    let page = s.get("/templates").await;
+    assert_eq!(page.body.as_array().unwrap().len(), 100);
+    let token = page.headers["x-next-token"].to_str().unwrap().to_string();
+    let rest = s.get(&format!("/templates?nextToken={token}")).await;
+    assert_eq!(rest.body.as_array().unwrap().len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
