@@ -178,12 +178,14 @@ type Params = Query<HashMap<String, String>>;
 /// Makes every error response JSON `{code, message}` (axum's own rejections, unknown methods,
 /// oversized bodies) and logs each request at debug level.
 async fn json_errors(req: Request, next: Next) -> Response {
+    // Cheap clones (no allocation): this runs on every request, status polls included.
     let method = req.method().clone();
-    let path = req.uri().path().to_string();
+    let uri = req.uri().clone();
+    let path = uri.path();
     let started = std::time::Instant::now();
     let res = next.run(req).await;
     let status = res.status();
-    tracing::debug!(%method, %path, status = status.as_u16(), micros = started.elapsed().as_micros() as u64, "request");
+    tracing::debug!(%method, path, status = status.as_u16(), micros = started.elapsed().as_micros() as u64, "request");
     if !(status.is_client_error() || status.is_server_error()) {
         return res;
     }
