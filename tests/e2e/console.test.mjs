@@ -163,6 +163,32 @@ test('the resolv.conf Dockerfile shows the lint error on its line and cannot be 
   await page.waitForFunction(() => !document.querySelector('#submit').disabled);
 });
 
+test('a failed build shows its reason and highlights the failing Dockerfile line', async () => {
+  // Created through the API (the console itself blocks this Dockerfile at submit).
+  const res = await fetch(`${base}/templates`, {
+    method: 'POST',
+    headers: { 'X-API-Key': KEY, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ dockerfile: 'FROM python:3.12-slim\nRUN pip install numpy\nRUN echo "nameserver 8.8.8.8" > /etc/resolv.conf\n', alias: 'old-dns' }),
+  });
+  assert.equal(res.status, 202);
+  const { page } = await newPage();
+  await page.goto(`${base}/console/#key=${KEY}`);
+  await page.click('button.nav:has-text("Templates")');
+  const row = page.locator('tr.template-row', { hasText: 'old-dns' });
+  await row.waitFor();
+  assert.match(await row.textContent(), /error/);
+  await row.locator('button:has-text("Open")').click();
+  await page.waitForSelector('#build-error');
+  assert.equal(await page.textContent('#build-status'), 'error');
+  assert.match(await page.textContent('#build-error'), /Read-only file system/);
+  assert.match(await page.textContent('#build-error'), /Dockerfile line 3/);
+  const bad = page.locator('.df-bad');
+  assert.equal(await bad.count(), 1);
+  assert.match(await bad.textContent(), /^3RUN echo "nameserver 8\.8\.8\.8"/);
+  assert.equal(await page.locator('#cancel-build').count(), 0, 'no cancel on an ended build');
+  await page.screenshot({ path: path.join(SHOTS, 'console-build-error.png'), fullPage: true });
+});
+
 test('a bad key shows a clear message', async () => {
   const { page } = await newPage();
   await page.goto(`${base}/console/#key=lel_not_the_right_key_at_all`);

@@ -552,7 +552,7 @@ fn BuildView(
                 view! {
                     <details open=bad.is_some()>
                         <summary>"Dockerfile"</summary>
-                        <pre class="dockerfile">{df.split('\n').enumerate().map(|(i, l)| {
+                        <pre class="dockerfile">{df.trim_end_matches('\n').split('\n').enumerate().map(|(i, l)| {
                             let cls = if bad == Some(i as u32 + 1) { "df-line df-bad" } else { "df-line" };
                             view! { <span class=cls><span class="ln">{i + 1}</span>{l.to_string()}"\n"</span> }
                         }).collect_view()}</pre>
