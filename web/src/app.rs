@@ -561,10 +561,11 @@ fn BuildView(
             })}
             <h2>"Logs"</h2>
             <div class="logs" node_ref=logs_ref role="log" aria-live="polite" id="logs">
-                {move || logs.get().into_iter().map(|l| {
+                // Keyed by position: each poll appends only the new lines to the DOM.
+                <For each=move || logs.get().into_iter().enumerate() key=|(i, _)| *i children=|(_, l)| {
                     let cls = format!("log log-{}", l.level.as_str());
                     view! { <div class=cls><span class="ts">{l.timestamp.get(11..19).unwrap_or("").to_string()}</span>" "{l.step.map(|s| format!("{s}  ")).unwrap_or_default()}{l.message}</div> }
-                }).collect_view()}
+                }/>
             </div>
             <p><button class="link" on:click=move |_| page.set(Page::Templates)>"← All templates"</button></p>
         </section>

@@ -2,7 +2,7 @@
 //! the key in the URL fragment. No DOM here, so it is tested natively.
 
 use lelantos_api::lint::{lint_text, Severity};
-use lelantos_api::validate::{self, Raw};
+use lelantos_api::validate;
 use lelantos_api::{BuildStatus, CreateTemplateRequest, SandboxState};
 
 /// The new-template form as the user sees it.
@@ -78,20 +78,14 @@ impl TemplateForm {
 
     /// The request to send, validated by the same function the server uses.
     pub fn to_request(&self) -> Result<CreateTemplateRequest, validate::ValidationError> {
-        let alias = (!self.alias.is_empty()).then(|| self.alias.clone());
-        let input = validate::CreateTemplateInput {
-            dockerfile: Raw::Str(self.dockerfile.clone()),
-            alias: alias.clone().map_or(Raw::Absent, Raw::Str),
-            cpu_count: Raw::Number(f64::from(self.cpu_count)),
-            memory_mb: Raw::Number(f64::from(self.memory_mb)),
+        let req = CreateTemplateRequest {
+            dockerfile: self.dockerfile.clone(),
+            alias: (!self.alias.is_empty()).then(|| self.alias.clone()),
+            cpu_count: Some(self.cpu_count),
+            memory_mb: Some(self.memory_mb),
         };
-        let v = validate::create_template(input)?;
-        Ok(CreateTemplateRequest {
-            dockerfile: v.dockerfile,
-            alias: v.alias,
-            cpu_count: Some(v.cpu_count),
-            memory_mb: Some(v.memory_mb),
-        })
+        validate::create_template((&req).into())?;
+        Ok(req)
     }
 }
 

@@ -412,6 +412,22 @@ impl CreateTemplateInput {
     }
 }
 
+impl From<&crate::CreateTemplateRequest> for CreateTemplateInput {
+    /// A typed request (Rust callers) as input to [`create_template`].
+    fn from(r: &crate::CreateTemplateRequest) -> Self {
+        CreateTemplateInput {
+            dockerfile: Raw::Str(r.dockerfile.clone()),
+            alias: r.alias.clone().map_or(Raw::Absent, Raw::Str),
+            cpu_count: r
+                .cpu_count
+                .map_or(Raw::Absent, |v| Raw::Number(f64::from(v))),
+            memory_mb: r
+                .memory_mb
+                .map_or(Raw::Absent, |v| Raw::Number(f64::from(v))),
+        }
+    }
+}
+
 /// Picks `names` out of an object body, in order (absent ones as [`Raw::Absent`]).
 /// A field sent twice keeps its last value, as JSON parsers do.
 pub fn take_fields<const N: usize>(
@@ -532,6 +548,27 @@ impl CreateSandboxInput {
             metadata,
             env_vars,
         })
+    }
+}
+
+impl From<&crate::CreateSandboxRequest> for CreateSandboxInput {
+    /// A typed request (Rust callers) as input to [`create_sandbox`].
+    fn from(r: &crate::CreateSandboxRequest) -> Self {
+        let map = |m: &Option<BTreeMap<String, String>>| {
+            m.as_ref().map_or(Raw::Absent, |m| {
+                Raw::Object(
+                    m.iter()
+                        .map(|(k, v)| (k.clone(), Raw::Str(v.clone())))
+                        .collect(),
+                )
+            })
+        };
+        CreateSandboxInput {
+            template_id: Raw::Str(r.template_id.clone()),
+            timeout: r.timeout.map_or(Raw::Absent, |v| Raw::Number(f64::from(v))),
+            metadata: map(&r.metadata),
+            env_vars: map(&r.env_vars),
+        }
     }
 }
 
@@ -926,6 +963,36 @@ mod tests {
                 .contains("timeout must be an integer from 1 to 86400, got 0 (seconds)"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn typed_requests_go_through_the_same_rules() {
+        let req = crate::CreateTemplateRequest {
+            dockerfile: "FROM a:1".into(),
+            alias: None,
+            cpu_count: Some(9),
+            memory_mb: None,
+        };
+        assert_eq!(
+            create_template((&req).into()).unwrap_err().to_string(),
+            "cpuCount must be an integer from 1 to 8, got 9"
+        );
+        let ok = crate::CreateTemplateRequest {
+            cpu_count: None,
+            ..req
+        };
+        assert_eq!(
+            create_template((&ok).into()).unwrap().cpu_count,
+            CPU_DEFAULT
+        );
+        let sbx = crate::CreateSandboxRequest {
+            template_id: "t".into(),
+            timeout: Some(60),
+            metadata: Some([("k".to_string(), "v".to_string())].into()),
+            env_vars: Some([("1X".to_string(), "v".to_string())].into()),
+        };
+        let e = create_sandbox((&sbx).into()).unwrap_err();
+        assert_eq!(e.errors[0].field, "envVars.1X");
     }
 
     #[test]

@@ -85,17 +85,7 @@ impl Client {
 
     /// `POST /templates`, validated first with the shared rules.
     pub async fn create_template(&self, req: &CreateTemplateRequest) -> Result<Template, Error> {
-        let input = validate::CreateTemplateInput {
-            dockerfile: Raw::Str(req.dockerfile.clone()),
-            alias: req.alias.clone().map_or(Raw::Absent, Raw::Str),
-            cpu_count: req
-                .cpu_count
-                .map_or(Raw::Absent, |v| Raw::Number(f64::from(v))),
-            memory_mb: req
-                .memory_mb
-                .map_or(Raw::Absent, |v| Raw::Number(f64::from(v))),
-        };
-        let checked = validate::create_template(input)?;
+        let checked = validate::create_template(req.into())?;
         self.typed(Method::Post, "/templates", Some(&template_body(&checked)))
             .await
     }
@@ -156,24 +146,7 @@ impl Client {
 
     /// `POST /sandboxes`, validated first with the shared rules.
     pub async fn create_sandbox(&self, req: &CreateSandboxRequest) -> Result<Sandbox, Error> {
-        let map = |m: &Option<std::collections::BTreeMap<String, String>>| {
-            m.as_ref().map_or(Raw::Absent, |m| {
-                Raw::Object(
-                    m.iter()
-                        .map(|(k, v)| (k.clone(), Raw::Str(v.clone())))
-                        .collect(),
-                )
-            })
-        };
-        let input = validate::CreateSandboxInput {
-            template_id: Raw::Str(req.template_id.clone()),
-            timeout: req
-                .timeout
-                .map_or(Raw::Absent, |v| Raw::Number(f64::from(v))),
-            metadata: map(&req.metadata),
-            env_vars: map(&req.env_vars),
-        };
-        let checked = validate::create_sandbox(input)?;
+        let checked = validate::create_sandbox(req.into())?;
         self.typed(Method::Post, "/sandboxes", Some(&sandbox_body(&checked)))
             .await
     }

@@ -37,6 +37,11 @@ fn invalid(e: validate::ValidationError) -> JsValue {
     js_error(e.into())
 }
 
+/// A validation error for one field.
+fn field_error(field: &str, message: impl Into<String>) -> JsValue {
+    invalid(validate::ValidationError::one(field, message))
+}
+
 /// Reads a JS value as [`Raw`]; `undefined` object members count as absent.
 fn raw(v: &JsValue) -> Raw {
     if v.is_undefined() {
@@ -88,10 +93,10 @@ fn options_with_signal<const N: usize>(
         return Ok((std::array::from_fn(|_| Raw::Absent), None));
     }
     if !v.is_object() {
-        return Err(invalid(validate::ValidationError::one(
+        return Err(field_error(
             what,
             format!("{what} must be an object, got {}", raw(v).describe()),
-        )));
+        ));
     }
     let signal = signal_of(v)?;
     let mut body = raw(v);
@@ -114,10 +119,7 @@ fn signal_of(v: &JsValue) -> Result<Option<AbortSignal>, JsValue> {
     {
         Ok(Some(s.unchecked_into()))
     } else {
-        Err(invalid(validate::ValidationError::one(
-            "signal",
-            "signal must be an AbortSignal",
-        )))
+        Err(field_error("signal", "signal must be an AbortSignal"))
     }
 }
 
@@ -250,7 +252,7 @@ impl LelantosClient {
             let b = id_arg("buildID", &build_id)?;
             let ([offset], signal) = options_with_signal("options", &options, ["logsOffset"])?;
             let offset = validate::int_in_range("logsOffset", &offset, 0, u32::MAX, 0)
-                .map_err(|m| invalid(validate::ValidationError::one("logsOffset", m)))?;
+                .map_err(|m| field_error("logsOffset", m))?;
             Ok::<_, JsValue>((client::build_path(&t, &b, offset), None, signal))
         })();
         send(&self.client, Method::Get, args, Shape::Body)
@@ -295,36 +297,36 @@ impl LelantosClient {
                 Raw::Absent => policy::POLL_INTERVAL_MS,
                 Raw::Number(n) if n.is_finite() && n >= 0.0 => policy::poll_interval_ms(Some(n)),
                 other => {
-                    return Err(invalid(validate::ValidationError::one(
+                    return Err(field_error(
                         "intervalMs",
                         format!(
                             "intervalMs must be a number of milliseconds, got {}",
                             other.describe()
                         ),
-                    )))
+                    ))
                 }
             };
             let timeout = match timeout {
                 Raw::Absent => None,
                 Raw::Number(n) if n.is_finite() && n > 0.0 => Some(n),
                 other => {
-                    return Err(invalid(validate::ValidationError::one(
+                    return Err(field_error(
                         "timeoutMs",
                         format!(
                             "timeoutMs must be a positive number of milliseconds, got {}",
                             other.describe()
                         ),
-                    )))
+                    ))
                 }
             };
             let callback = |name: &str, raw: Raw| -> Result<Option<Function>, JsValue> {
                 match raw {
                     Raw::Absent => Ok(None),
                     Raw::Other("a function") => Ok(get(&options, name).dyn_into::<Function>().ok()),
-                    other => Err(invalid(validate::ValidationError::one(
+                    other => Err(field_error(
                         name,
                         format!("{name} must be a function, got {}", other.describe()),
-                    ))),
+                    )),
                 }
             };
             Ok::<_, JsValue>((
@@ -455,17 +457,17 @@ impl LelantosClient {
                         validate::LIST_LIMIT_MAX,
                         validate::LIST_LIMIT_DEFAULT,
                     )
-                    .map_err(|m| invalid(validate::ValidationError::one("limit", m)))?,
+                    .map_err(|m| field_error("limit", m))?,
                 ),
             };
             let token = match token {
                 Raw::Absent | Raw::Null => None,
                 Raw::Str(s) => Some(s),
                 other => {
-                    return Err(invalid(validate::ValidationError::one(
+                    return Err(field_error(
                         "nextToken",
                         format!("nextToken must be a string, got {}", other.describe()),
-                    )))
+                    ))
                 }
             };
             Ok::<_, JsValue>((client::list_path(limit, token.as_deref()), None, signal))
@@ -545,12 +547,12 @@ impl LelantosClient {
             let ([state, metadata], signal) =
                 options_with_signal("options", &options, ["state", "metadata"])?;
             let bad_state = |d: String| {
-                invalid(validate::ValidationError::one(
+                field_error(
                     "state",
                     format!(
                         "state must be an array of \"running\", \"killed\", \"stopped\", got {d}"
                     ),
-                ))
+                )
             };
             let states = match state {
                 Raw::Absent => Vec::new(),
@@ -571,20 +573,20 @@ impl LelantosClient {
                     .into_iter()
                     .map(|(k, v)| match v {
                         Raw::Str(s) => Ok((k, s)),
-                        other => Err(invalid(validate::ValidationError::one(
+                        other => Err(field_error(
                             "metadata",
                             format!("metadata.{k} must be a string, got {}", other.describe()),
-                        ))),
+                        )),
                     })
                     .collect::<Result<Vec<_>, _>>()?,
                 other => {
-                    return Err(invalid(validate::ValidationError::one(
+                    return Err(field_error(
                         "metadata",
                         format!(
                             "metadata must be an object of strings, got {}",
                             other.describe()
                         ),
-                    )))
+                    ))
                 }
             };
             Ok::<_, JsValue>((
