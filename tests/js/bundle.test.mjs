@@ -29,6 +29,7 @@ test('esbuild production bundle of a tiny app', async () => {
   assert.doesNotMatch(js, /require\(|node:fs/, 'no Node-only code in the browser bundle');
   const inputs = Object.keys(result.metafile.inputs);
   assert.ok(inputs.some((i) => i.includes('web/lelantos_sdk.js')), 'the browser entry was picked');
+  assert.ok(inputs.some((i) => i.includes('web/lelantos_lint.js')), 'the lint entry was picked');
   copyFileSync(path.join(pkg, 'web/lelantos_sdk_bg.wasm'), path.join(outdir, 'lelantos_sdk_bg.wasm'));
   assert.ok(statSync(path.join(outdir, 'main.js')).size < 60_000);
 });
@@ -41,6 +42,9 @@ test('package.json has exports, types and sideEffects', () => {
   assert.equal(p.exports['.'].node, './node/index.js');
   assert.equal(p.exports['.'].browser, './web/index.js');
   assert.ok(p.exports['./bundler']);
+  assert.equal(p.exports['./lint'].node, './node/lint.js');
+  assert.equal(p.exports['./lint'].browser, './web/lint.js');
+  assert.equal(p.exports['./lint'].types, './lint.d.ts');
   assert.notEqual(p.version, '0.0.0');
 });
 
@@ -52,5 +56,8 @@ test('public type declarations have no `any`', () => {
   const index = readFileSync(path.join(pkg, 'index.d.ts'), 'utf8').replace(/\/\*\*[\s\S]*?\*\//g, '');
   assert.doesNotMatch(index, /\bany\b/);
   assert.match(publicPart, /status: BuildStatus;/);
+  const lint = readFileSync(path.join(pkg, 'web/lelantos_lint.d.ts'), 'utf8').split('export type InitInput')[0];
+  assert.doesNotMatch(lint.replace(/\/\*\*[\s\S]*?\*\//g, ''), /\bany\b/);
+  assert.match(lint, /severity: "error" \| "warning";/);
   assert.match(publicPart, /export type BuildStatus = "building" \| "ready" \| "error";/);
 });

@@ -3,7 +3,8 @@ import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
-import { LelantosClient, LelantosError, isLelantosError, lintDockerfile } from '@lelantos-ai/sdk';
+import { LelantosClient, LelantosError, isLelantosError } from '@lelantos-ai/sdk';
+import { lintDockerfile } from '@lelantos-ai/sdk/lint';
 import { startServer, KEY } from './server.mjs';
 
 const DF = 'FROM python:3.12-slim\nRUN pip install numpy\n';

@@ -341,6 +341,22 @@ impl CheckedDockerfile {
 /// files are rejected (they can never build); anything else is accepted with its lint
 /// findings.
 pub fn dockerfile(text: &str) -> Result<CheckedDockerfile, String> {
+    dockerfile_size(text)?;
+    let parsed = Dockerfile::parse(text).map_err(|e| format!("dockerfile does not parse: {e}"))?;
+    if parsed.stages().next().is_none() {
+        return Err(NO_FROM.into());
+    }
+    let diagnostics = lint::lint(&parsed);
+    Ok(CheckedDockerfile {
+        parsed,
+        diagnostics,
+    })
+}
+
+const NO_FROM: &str =
+    "dockerfile has no FROM instruction: start it with a base image, e.g. FROM debian:12";
+
+fn dockerfile_size(text: &str) -> Result<(), String> {
     if text.trim().is_empty() {
         return Err(
             "dockerfile must not be empty: send the Dockerfile's text, starting with FROM".into(),
@@ -354,27 +370,33 @@ pub fn dockerfile(text: &str) -> Result<CheckedDockerfile, String> {
             text.len() % 1024 * 10 / 1024
         ));
     }
-    let parsed = Dockerfile::parse(text).map_err(|e| format!("dockerfile does not parse: {e}"))?;
-    if parsed.stages().next().is_none() {
-        return Err(
-            "dockerfile has no FROM instruction: start it with a base image, e.g. FROM debian:12"
-                .into(),
-        );
-    }
-    let diagnostics = lint::lint(&parsed);
-    Ok(CheckedDockerfile {
-        parsed,
-        diagnostics,
-    })
+    Ok(())
 }
 
-/// A validated `POST /templates` request.
+/// The checks of [`dockerfile`] that need no parser (empty, too large, no line starting with
+/// `FROM`): what a client checks before sending, leaving parsing and lint to the server (and
+/// to an explicit lint). Keeps the parser out of the SDK's wasm.
+pub fn dockerfile_quick(text: &str) -> Result<(), String> {
+    dockerfile_size(text)?;
+    let has_from = text.lines().any(|l| {
+        let l = l.trim_start().as_bytes();
+        l.len() > 4 && l[..4].eq_ignore_ascii_case(b"from") && l[4].is_ascii_whitespace()
+    });
+    if has_from {
+        Ok(())
+    } else {
+        Err(NO_FROM.into())
+    }
+}
+
+/// A validated `POST /templates` request; `C` is what the Dockerfile check returned (the
+/// parse and lint result for the server, `()` for a client's quick check).
 #[derive(Debug, Clone)]
-pub struct CreateTemplate {
+pub struct CreateTemplate<C = CheckedDockerfile> {
     /// The Dockerfile text.
     pub dockerfile: String,
     /// Parse and lint result of `dockerfile`.
-    pub checked: CheckedDockerfile,
+    pub checked: C,
     /// The alias, if any.
     pub alias: Option<String>,
     /// vCPUs.
@@ -452,14 +474,16 @@ pub fn take_fields<const N: usize>(
         match names.iter().position(|n| *n == k) {
             Some(i) => out[i] = v,
             None => {
-                let shown: String = k.chars().take(40).collect();
-                errs.add(
-                    &k,
-                    format!(
-                        "unknown field `{shown}`; allowed fields: {}",
-                        names.join(", ")
-                    ),
-                )
+                let mut m = String::from("unknown field `");
+                m.extend(k.chars().take(40));
+                m.push_str("`; allowed fields: ");
+                for (i, n) in names.iter().enumerate() {
+                    if i > 0 {
+                        m.push_str(", ");
+                    }
+                    m.push_str(n);
+                }
+                errs.add(&k, m)
             }
         }
     }
@@ -468,11 +492,19 @@ pub fn take_fields<const N: usize>(
 
 /// Validates a create-template request, reporting every bad field at once.
 pub fn create_template(input: CreateTemplateInput) -> Result<CreateTemplate, ValidationError> {
+    create_template_with(input, dockerfile)
+}
+
+/// [`create_template`] with the Dockerfile checked by `check` (e.g. [`dockerfile_quick`]).
+pub fn create_template_with<C>(
+    input: CreateTemplateInput,
+    check: impl FnOnce(&str) -> Result<C, String>,
+) -> Result<CreateTemplate<C>, ValidationError> {
     let mut errs = Errors::default();
     let mut checked = None;
     let mut text = String::new();
     match input.dockerfile {
-        Raw::Str(s) => match dockerfile(&s) {
+        Raw::Str(s) => match check(&s) {
             Ok(c) => {
                 checked = Some(c);
                 text = s;
@@ -926,6 +958,34 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(t.checked.first_error().unwrap().line, 2);
+    }
+
+    #[test]
+    fn quick_dockerfile_check_agrees_without_parsing() {
+        assert!(dockerfile_quick("  \n")
+            .unwrap_err()
+            .contains("must not be empty"));
+        assert!(dockerfile_quick("# just a comment\nRUN echo")
+            .unwrap_err()
+            .contains("no FROM"));
+        assert!(dockerfile_quick("FROMAGE x")
+            .unwrap_err()
+            .contains("no FROM"));
+        let big = format!("FROM a:1\n{}", "#".repeat(DOCKERFILE_MAX_BYTES));
+        assert!(dockerfile_quick(&big)
+            .unwrap_err()
+            .contains("at most 256 KiB"));
+        assert_eq!(dockerfile_quick("# c\n  from\tdebian:12\n"), Ok(()));
+        // What only the parser finds is left to the server.
+        assert_eq!(dockerfile_quick("FROM a\nRUN <<EOF\nx"), Ok(()));
+        let t = create_template_with(
+            input(r#"{"dockerfile":"FROM a:1","cpuCount":9}"#),
+            dockerfile_quick,
+        )
+        .unwrap_err();
+        assert!(t
+            .to_string()
+            .contains("cpuCount must be an integer from 1 to 8"));
     }
 
     #[test]

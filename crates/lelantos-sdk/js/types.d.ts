@@ -162,11 +162,3 @@ export interface Health {
   builder: string;
   warnings: string[];
 }
-
-/** A lint finding from `lintDockerfile`. */
-export interface LintDiagnostic {
-  line: number;
-  severity: "error" | "warning";
-  rule: string;
-  message: string;
-}

@@ -1,4 +1,4 @@
-export { LelantosClient, SandboxHandle, lintDockerfile } from './web/lelantos_sdk.js';
+export { LelantosClient, SandboxHandle } from './web/lelantos_sdk.js';
 export type {
   BuildStatus,
   LogLevel,
@@ -19,7 +19,6 @@ export type {
   ListSandboxesOptions,
   Sandbox,
   Health,
-  LintDiagnostic,
 } from './web/lelantos_sdk.js';
 import type { LelantosErrorKind, TemplateBuildStatus } from './web/lelantos_sdk.js';
 

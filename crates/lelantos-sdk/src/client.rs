@@ -85,7 +85,7 @@ impl Client {
 
     /// `POST /templates`, validated first with the shared rules.
     pub async fn create_template(&self, req: &CreateTemplateRequest) -> Result<Template, Error> {
-        let checked = validate::create_template(req.into())?;
+        let checked = validate::create_template_with(req.into(), validate::dockerfile_quick)?;
         self.typed(Method::Post, "/templates", Some(&template_body(&checked)))
             .await
     }
@@ -206,7 +206,7 @@ fn string_map(m: &std::collections::BTreeMap<String, String>) -> Object {
 }
 
 /// The JSON body of a validated create-template request (defaults made explicit).
-pub fn template_body(t: &CreateTemplate) -> String {
+pub fn template_body<C>(t: &CreateTemplate<C>) -> String {
     let o = Object::new();
     set(&o, "dockerfile", &JsValue::from_str(&t.dockerfile));
     if let Some(a) = &t.alias {
@@ -231,18 +231,20 @@ pub fn sandbox_body(s: &CreateSandbox) -> String {
     stringify(&o)
 }
 
+// Paths are built by appending (no `format!`): smaller wasm, and these run on every call.
+
 /// `/templates/{id}`.
 pub fn template_path(template_id: &str) -> String {
-    format!("/templates/{}", encode_segment(template_id))
+    let mut p = String::from("/templates/");
+    p.push_str(&encode_segment(template_id));
+    p
 }
 
 /// `/templates/{id}/builds/{buildId}[?logsOffset=N]`.
 pub fn build_path(template_id: &str, build_id: &str, logs_offset: u32) -> String {
-    let mut p = format!(
-        "/templates/{}/builds/{}",
-        encode_segment(template_id),
-        encode_segment(build_id)
-    );
+    let mut p = template_path(template_id);
+    p.push_str("/builds/");
+    p.push_str(&encode_segment(build_id));
     if logs_offset > 0 {
         p.push_str("?logsOffset=");
         p.push_str(&logs_offset.to_string());
@@ -250,43 +252,59 @@ pub fn build_path(template_id: &str, build_id: &str, logs_offset: u32) -> String
     p
 }
 
+/// Appends `name=value` as the next query parameter.
+fn query(p: &mut String, name: &str, value: &str) {
+    p.push(if p.contains('?') { '&' } else { '?' });
+    p.push_str(name);
+    p.push('=');
+    p.push_str(value);
+}
+
 /// `/templates[?limit=&nextToken=]`.
 pub fn list_path(limit: Option<u32>, next_token: Option<&str>) -> String {
-    let mut q = Vec::new();
+    let mut p = String::from("/templates");
     if let Some(l) = limit {
-        q.push(format!("limit={l}"));
+        query(&mut p, "limit", &l.to_string());
     }
     if let Some(t) = next_token.filter(|t| !t.is_empty()) {
-        q.push(format!("nextToken={}", encode_segment(t)));
+        query(&mut p, "nextToken", &encode_segment(t));
     }
-    if q.is_empty() {
-        "/templates".into()
-    } else {
-        format!("/templates?{}", q.join("&"))
-    }
+    p
 }
 
 /// `/sandboxes/{id}`.
 pub fn sandbox_path(sandbox_id: &str) -> String {
-    format!("/sandboxes/{}", encode_segment(sandbox_id))
+    let mut p = String::from("/sandboxes/");
+    p.push_str(&encode_segment(sandbox_id));
+    p
 }
 
 /// `/sandboxes[?state=a,b&metadata=k%3Dv]`.
 pub fn sandboxes_path(states: &[SandboxState], metadata: Option<&[(String, String)]>) -> String {
-    let mut q = Vec::new();
+    let mut p = String::from("/sandboxes");
     if !states.is_empty() {
-        let s: Vec<&str> = states.iter().map(|s| s.as_str()).collect();
-        q.push(format!("state={}", s.join(",")));
+        let mut v = String::new();
+        for s in states {
+            if !v.is_empty() {
+                v.push(',');
+            }
+            v.push_str(s.as_str());
+        }
+        query(&mut p, "state", &v);
     }
     if let Some(m) = metadata.filter(|m| !m.is_empty()) {
-        let pairs: Vec<String> = m.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        q.push(format!("metadata={}", encode_segment(&pairs.join("&"))));
+        let mut v = String::new();
+        for (k, val) in m {
+            if !v.is_empty() {
+                v.push('&');
+            }
+            v.push_str(k);
+            v.push('=');
+            v.push_str(val);
+        }
+        query(&mut p, "metadata", &encode_segment(&v));
     }
-    if q.is_empty() {
-        "/sandboxes".into()
-    } else {
-        format!("/sandboxes?{}", q.join("&"))
-    }
+    p
 }
 
 #[cfg(test)]
@@ -305,7 +323,15 @@ mod tests {
             list_path(Some(2), Some("t9")),
             "/templates?limit=2&nextToken=t9"
         );
+        assert_eq!(list_path(None, Some("a b")), "/templates?nextToken=a%20b");
         assert_eq!(sandboxes_path(&[], None), "/sandboxes");
+        assert_eq!(
+            sandboxes_path(
+                &[],
+                Some(&[("a".into(), "1".into()), ("b".into(), "2".into())])
+            ),
+            "/sandboxes?metadata=a%3D1%26b%3D2"
+        );
         assert_eq!(
             sandboxes_path(
                 &[SandboxState::Running, SandboxState::Killed],

@@ -1,4 +1,4 @@
-//! The JS surface: `LelantosClient`, `SandboxHandle`, `lintDockerfile`. It only converts and
+//! The JS surface: `LelantosClient` and `SandboxHandle` (`lintDockerfile` is in `lelantos-sdk-lint`). It only converts and
 //! exports; the rules come from `lelantos-api` and the HTTP from [`crate::Client`].
 
 use crate::client::{self, Client};
@@ -184,269 +184,71 @@ fn send(client: &Client, method: Method, prepared: Prepared, shape: Shape) -> Pr
     })
 }
 
-/// The Lelantos API client.
-#[wasm_bindgen]
-pub struct LelantosClient {
-    client: Client,
+/// What a `LelantosClient` method does; every method goes through one [`LelantosClient::call`]
+/// so that the per-method wasm exports stay one-liners (a smaller module).
+#[derive(Clone, Copy)]
+enum Op {
+    CreateTemplate,
+    BuildStatus,
+    CancelBuild,
+    WaitForBuild,
+    DeleteTemplate,
+    GetTemplate,
+    ListTemplates,
+    CreateSandbox,
+    GetSandbox,
+    KillSandbox,
+    ListSandboxes,
+    Health,
 }
 
-#[wasm_bindgen]
-impl LelantosClient {
-    /// `new LelantosClient({ apiKey, baseURL?, timeout? })`.
-    #[wasm_bindgen(constructor)]
-    pub fn new(
-        #[wasm_bindgen(unchecked_param_type = "LelantosClientOptions")] options: JsValue,
-    ) -> Result<LelantosClient, JsValue> {
-        let (f, _) = options_with_signal("options", &options, ["apiKey", "baseURL", "timeout"])?;
-        let opts = validate::client_options(&f[0], &f[1], &f[2]).map_err(invalid)?;
-        Ok(LelantosClient {
-            client: Client::from_options(opts),
-        })
-    }
-
-    /// The base URL in use.
-    #[wasm_bindgen(getter, js_name = baseURL)]
-    pub fn base_url(&self) -> String {
-        self.client.base_url().to_string()
-    }
-
-    /// Starts a template build from a Dockerfile.
-    #[wasm_bindgen(js_name = createTemplate, unchecked_return_type = "Promise<Template>")]
-    pub fn create_template(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "CreateTemplateOptions")] options: JsValue,
-    ) -> Promise {
-        let parsed =
-            options_with_signal("options", &options, validate::CreateTemplateInput::FIELDS)
-                .and_then(|(f, signal)| {
-                    let [dockerfile, alias, cpu_count, memory_mb] = f;
-                    let input = validate::CreateTemplateInput {
-                        dockerfile,
-                        alias,
-                        cpu_count,
-                        memory_mb,
-                    };
-                    validate::create_template(input)
-                        .map(|c| {
-                            (
-                                "/templates".to_string(),
-                                Some(client::template_body(&c)),
-                                signal,
-                            )
-                        })
-                        .map_err(invalid)
-                });
-        send(&self.client, Method::Post, parsed, Shape::Body)
-    }
-
-    /// The status of a build; `{ logsOffset }` returns only log entries after the first N.
-    #[wasm_bindgen(js_name = getTemplateBuildStatus, unchecked_return_type = "Promise<TemplateBuildStatus>")]
-    pub fn get_template_build_status(
-        &self,
-        #[wasm_bindgen(js_name = templateID, unchecked_param_type = "string")] template_id: JsValue,
-        #[wasm_bindgen(js_name = buildID, unchecked_param_type = "string")] build_id: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "BuildStatusOptions")] options: JsValue,
-    ) -> Promise {
-        let args = (|| {
-            let t = id_arg("templateID", &template_id)?;
-            let b = id_arg("buildID", &build_id)?;
-            let ([offset], signal) = options_with_signal("options", &options, ["logsOffset"])?;
-            let offset = validate::int_in_range("logsOffset", &offset, 0, u32::MAX, 0)
-                .map_err(|m| field_error("logsOffset", m))?;
-            Ok::<_, JsValue>((client::build_path(&t, &b, offset), None, signal))
-        })();
-        send(&self.client, Method::Get, args, Shape::Body)
-    }
-
-    /// Cancels a running build; resolves with its final status.
-    #[wasm_bindgen(js_name = cancelBuild, unchecked_return_type = "Promise<TemplateBuildStatus>")]
-    pub fn cancel_build(
-        &self,
-        #[wasm_bindgen(js_name = templateID, unchecked_param_type = "string")] template_id: JsValue,
-        #[wasm_bindgen(js_name = buildID, unchecked_param_type = "string")] build_id: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
-    ) -> Promise {
-        let args = (|| {
-            let t = id_arg("templateID", &template_id)?;
-            let b = id_arg("buildID", &build_id)?;
-            let ([], signal) = options_with_signal("options", &options, [])?;
-            Ok::<_, JsValue>((client::build_path(&t, &b, 0), None, signal))
-        })();
-        send(&self.client, Method::Delete, args, Shape::Body)
-    }
-
-    /// Polls a build until it is `ready` (resolves with the final status, all logs included)
-    /// or `error` (rejects with a LelantosError of kind `build` carrying the status as `build`).
-    #[wasm_bindgen(js_name = waitForBuild, unchecked_return_type = "Promise<TemplateBuildStatus>")]
-    pub fn wait_for_build(
-        &self,
-        #[wasm_bindgen(js_name = templateID, unchecked_param_type = "string")] template_id: JsValue,
-        #[wasm_bindgen(js_name = buildID, unchecked_param_type = "string")] build_id: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "WaitForBuildOptions")] options: JsValue,
-    ) -> Promise {
-        let client = self.client.clone();
-        let args = (|| {
-            let t = id_arg("templateID", &template_id)?;
-            let b = id_arg("buildID", &build_id)?;
-            let ([interval, timeout, on_status, on_logs], signal) = options_with_signal(
-                "options",
-                &options,
-                ["intervalMs", "timeoutMs", "onStatus", "onLogs"],
-            )?;
-            let interval = match interval {
-                Raw::Absent => policy::POLL_INTERVAL_MS,
-                Raw::Number(n) if n.is_finite() && n >= 0.0 => policy::poll_interval_ms(Some(n)),
-                other => {
-                    return Err(field_error(
-                        "intervalMs",
-                        format!(
-                            "intervalMs must be a number of milliseconds, got {}",
-                            other.describe()
-                        ),
-                    ))
-                }
+/// Checks a call's JS arguments with the shared rules and turns them into a request.
+fn prepare(op: Op, a: &JsValue, b: &JsValue, c: &JsValue) -> Prepared {
+    let opts = |v: &JsValue| options_with_signal("options", v, []).map(|(_, s)| s);
+    match op {
+        Op::CreateTemplate => {
+            let (f, signal) =
+                options_with_signal("options", a, validate::CreateTemplateInput::FIELDS)?;
+            let [dockerfile, alias, cpu_count, memory_mb] = f;
+            let input = validate::CreateTemplateInput {
+                dockerfile,
+                alias,
+                cpu_count,
+                memory_mb,
             };
-            let timeout = match timeout {
-                Raw::Absent => None,
-                Raw::Number(n) if n.is_finite() && n > 0.0 => Some(n),
-                other => {
-                    return Err(field_error(
-                        "timeoutMs",
-                        format!(
-                            "timeoutMs must be a positive number of milliseconds, got {}",
-                            other.describe()
-                        ),
-                    ))
-                }
-            };
-            let callback = |name: &str, raw: Raw| -> Result<Option<Function>, JsValue> {
-                match raw {
-                    Raw::Absent => Ok(None),
-                    Raw::Other("a function") => Ok(get(&options, name).dyn_into::<Function>().ok()),
-                    other => Err(field_error(
-                        name,
-                        format!("{name} must be a function, got {}", other.describe()),
-                    )),
-                }
-            };
-            Ok::<_, JsValue>((
-                t,
-                b,
-                interval,
-                timeout,
-                callback("onStatus", on_status)?,
-                callback("onLogs", on_logs)?,
+            let c = validate::create_template_with(input, validate::dockerfile_quick)
+                .map_err(invalid)?;
+            Ok((
+                "/templates".to_string(),
+                Some(client::template_body(&c)),
                 signal,
             ))
-        })();
-        promise(async move {
-            let (t, b, interval, timeout, on_status, on_logs, signal) = args?;
-            let deadline = timeout.map(|ms| js_sys::Date::now() + ms);
-            let all_logs = Array::new();
-            loop {
-                let path = client::build_path(&t, &b, all_logs.length());
-                let status = client
-                    .call(Method::Get, &path, None, signal.as_ref())
-                    .await
-                    .map_err(js_error)?
-                    .body;
-                let new_logs = Array::from(&get(&status, "logs"));
-                for l in new_logs.iter() {
-                    all_logs.push(&l);
-                }
-                let _ = Reflect::set(
-                    &status,
-                    &"logs".into(),
-                    &all_logs.slice(0, all_logs.length()),
-                );
-                if let Some(f) = &on_logs {
-                    if new_logs.length() > 0 {
-                        f.call1(&JsValue::UNDEFINED, &new_logs)?;
-                    }
-                }
-                if let Some(f) = &on_status {
-                    f.call1(&JsValue::UNDEFINED, &status)?;
-                }
-                match get(&status, "status").as_string().as_deref() {
-                    Some("ready") => return Ok(status),
-                    Some("error") => {
-                        let why = get(&status, "error")
-                            .as_string()
-                            .unwrap_or_else(|| "unknown error".into());
-                        return Err(make_error(
-                            "build",
-                            0,
-                            JsValue::NULL,
-                            &format!("Build failed: {why}"),
-                            status,
-                        ));
-                    }
-                    _ => {}
-                }
-                let mut wait = f64::from(interval);
-                if let (Some(deadline), Some(ms)) = (deadline, timeout) {
-                    let left = deadline - js_sys::Date::now();
-                    if left <= 0.0 {
-                        return Err(js_error(Error::new(
-                            ErrorKind::Timeout,
-                            format!(
-                                "the build was still building after {} ms (waitForBuild timeoutMs)",
-                                ms as u64
-                            ),
-                        )));
-                    }
-                    wait = wait.min(left);
-                }
-                http::sleep(wait as u32, signal.as_ref())
-                    .await
-                    .map_err(js_error)?;
-            }
-        })
-    }
-
-    /// Deletes a template (a running build is cancelled; running sandboxes keep running).
-    #[wasm_bindgen(js_name = deleteTemplate, unchecked_return_type = "Promise<void>")]
-    pub fn delete_template(
-        &self,
-        #[wasm_bindgen(js_name = templateID, unchecked_param_type = "string")] template_id: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
-    ) -> Promise {
-        self.simple(
-            Method::Delete,
-            "templateID",
-            template_id,
-            options,
-            client::template_path,
-            true,
-        )
-    }
-
-    /// One template.
-    #[wasm_bindgen(js_name = getTemplate, unchecked_return_type = "Promise<Template>")]
-    pub fn get_template(
-        &self,
-        #[wasm_bindgen(js_name = templateID, unchecked_param_type = "string")] template_id: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
-    ) -> Promise {
-        self.simple(
-            Method::Get,
-            "templateID",
-            template_id,
-            options,
-            client::template_path,
-            false,
-        )
-    }
-
-    /// A page of templates, newest first.
-    #[wasm_bindgen(js_name = listTemplates, unchecked_return_type = "Promise<PaginatedResult<Template>>")]
-    pub fn list_templates(
-        &self,
-        #[wasm_bindgen(unchecked_optional_param_type = "ListTemplatesOptions")] options: JsValue,
-    ) -> Promise {
-        let args = (|| {
+        }
+        Op::BuildStatus | Op::CancelBuild => {
+            let t = id_arg("templateID", a)?;
+            let b = id_arg("buildID", b)?;
+            let (offset, signal) = if let Op::BuildStatus = op {
+                let ([offset], signal) = options_with_signal("options", c, ["logsOffset"])?;
+                let offset = validate::int_in_range("logsOffset", &offset, 0, u32::MAX, 0)
+                    .map_err(|m| field_error("logsOffset", m))?;
+                (offset, signal)
+            } else {
+                (0, opts(c)?)
+            };
+            Ok((client::build_path(&t, &b, offset), None, signal))
+        }
+        Op::DeleteTemplate | Op::GetTemplate => {
+            let id = id_arg("templateID", a)?;
+            Ok((client::template_path(&id), None, opts(b)?))
+        }
+        Op::GetSandbox | Op::KillSandbox => {
+            let id = id_arg("sandboxID", a)?;
+            Ok((client::sandbox_path(&id), None, opts(b)?))
+        }
+        Op::Health => Ok(("/health".to_string(), None, opts(a)?)),
+        Op::ListTemplates => {
             let ([limit, token], signal) =
-                options_with_signal("options", &options, ["limit", "nextToken"])?;
+                options_with_signal("options", a, ["limit", "nextToken"])?;
             let limit = match limit {
                 Raw::Absent => None,
                 l => Some(
@@ -470,82 +272,28 @@ impl LelantosClient {
                     ))
                 }
             };
-            Ok::<_, JsValue>((client::list_path(limit, token.as_deref()), None, signal))
-        })();
-        send(&self.client, Method::Get, args, Shape::Page)
-    }
-
-    /// Starts a sandbox from a ready template (by id or alias).
-    #[wasm_bindgen(js_name = createSandbox, unchecked_return_type = "Promise<SandboxHandle>")]
-    pub fn create_sandbox(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "CreateSandboxOptions")] options: JsValue,
-    ) -> Promise {
-        let parsed = options_with_signal("options", &options, validate::CreateSandboxInput::FIELDS)
-            .and_then(|(f, signal)| {
-                let [template_id, timeout, metadata, env_vars] = f;
-                let input = validate::CreateSandboxInput {
-                    template_id,
-                    timeout,
-                    metadata,
-                    env_vars,
-                };
-                validate::create_sandbox(input)
-                    .map(|c| {
-                        (
-                            "/sandboxes".to_string(),
-                            Some(client::sandbox_body(&c)),
-                            signal,
-                        )
-                    })
-                    .map_err(invalid)
-            });
-        send(&self.client, Method::Post, parsed, Shape::Handle)
-    }
-
-    /// One sandbox's details.
-    #[wasm_bindgen(js_name = getSandbox, unchecked_return_type = "Promise<Sandbox>")]
-    pub fn get_sandbox(
-        &self,
-        #[wasm_bindgen(js_name = sandboxID, unchecked_param_type = "string")] sandbox_id: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
-    ) -> Promise {
-        self.simple(
-            Method::Get,
-            "sandboxID",
-            sandbox_id,
-            options,
-            client::sandbox_path,
-            false,
-        )
-    }
-
-    /// Kills a sandbox.
-    #[wasm_bindgen(js_name = killSandbox, unchecked_return_type = "Promise<void>")]
-    pub fn kill_sandbox(
-        &self,
-        #[wasm_bindgen(js_name = sandboxID, unchecked_param_type = "string")] sandbox_id: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
-    ) -> Promise {
-        self.simple(
-            Method::Delete,
-            "sandboxID",
-            sandbox_id,
-            options,
-            client::sandbox_path,
-            true,
-        )
-    }
-
-    /// Sandboxes (running ones unless `state` says otherwise).
-    #[wasm_bindgen(js_name = listSandboxes, unchecked_return_type = "Promise<Sandbox[]>")]
-    pub fn list_sandboxes(
-        &self,
-        #[wasm_bindgen(unchecked_optional_param_type = "ListSandboxesOptions")] options: JsValue,
-    ) -> Promise {
-        let args = (|| {
+            Ok((client::list_path(limit, token.as_deref()), None, signal))
+        }
+        Op::CreateSandbox => {
+            let (f, signal) =
+                options_with_signal("options", a, validate::CreateSandboxInput::FIELDS)?;
+            let [template_id, timeout, metadata, env_vars] = f;
+            let input = validate::CreateSandboxInput {
+                template_id,
+                timeout,
+                metadata,
+                env_vars,
+            };
+            let c = validate::create_sandbox(input).map_err(invalid)?;
+            Ok((
+                "/sandboxes".to_string(),
+                Some(client::sandbox_body(&c)),
+                signal,
+            ))
+        }
+        Op::ListSandboxes => {
             let ([state, metadata], signal) =
-                options_with_signal("options", &options, ["state", "metadata"])?;
+                options_with_signal("options", a, ["state", "metadata"])?;
             let bad_state = |d: String| {
                 field_error(
                     "state",
@@ -589,13 +337,285 @@ impl LelantosClient {
                     ))
                 }
             };
-            Ok::<_, JsValue>((
+            Ok((
                 client::sandboxes_path(&states, Some(&metadata)),
                 None,
                 signal,
             ))
-        })();
-        send(&self.client, Method::Get, args, Shape::Body)
+        }
+        Op::WaitForBuild => unreachable!("waitForBuild has its own loop"),
+    }
+}
+
+/// The arguments of `waitForBuild`, checked.
+struct WaitArgs {
+    template_id: String,
+    build_id: String,
+    interval: u32,
+    timeout: Option<f64>,
+    on_status: Option<Function>,
+    on_logs: Option<Function>,
+    signal: Option<AbortSignal>,
+}
+
+fn wait_args(a: &JsValue, b: &JsValue, options: &JsValue) -> Result<WaitArgs, JsValue> {
+    let template_id = id_arg("templateID", a)?;
+    let build_id = id_arg("buildID", b)?;
+    let ([interval, timeout, on_status, on_logs], signal) = options_with_signal(
+        "options",
+        options,
+        ["intervalMs", "timeoutMs", "onStatus", "onLogs"],
+    )?;
+    let interval = match interval {
+        Raw::Absent => policy::POLL_INTERVAL_MS,
+        Raw::Number(n) if n.is_finite() && n >= 0.0 => policy::poll_interval_ms(Some(n)),
+        other => {
+            return Err(field_error(
+                "intervalMs",
+                format!(
+                    "intervalMs must be a number of milliseconds, got {}",
+                    other.describe()
+                ),
+            ))
+        }
+    };
+    let timeout = match timeout {
+        Raw::Absent => None,
+        Raw::Number(n) if n.is_finite() && n > 0.0 => Some(n),
+        other => {
+            return Err(field_error(
+                "timeoutMs",
+                format!(
+                    "timeoutMs must be a positive number of milliseconds, got {}",
+                    other.describe()
+                ),
+            ))
+        }
+    };
+    let callback = |name: &str, raw: Raw| -> Result<Option<Function>, JsValue> {
+        match raw {
+            Raw::Absent => Ok(None),
+            Raw::Other("a function") => Ok(get(options, name).dyn_into::<Function>().ok()),
+            other => Err(field_error(
+                name,
+                format!("{name} must be a function, got {}", other.describe()),
+            )),
+        }
+    };
+    Ok(WaitArgs {
+        template_id,
+        build_id,
+        interval,
+        timeout,
+        on_status: callback("onStatus", on_status)?,
+        on_logs: callback("onLogs", on_logs)?,
+        signal,
+    })
+}
+
+/// Polls a build until `ready` or `error` (the rules of `lelantos_api::policy`).
+fn wait_for_build(client: Client, args: Result<WaitArgs, JsValue>) -> Promise {
+    promise(async move {
+        let w = args?;
+        let deadline = w.timeout.map(|ms| js_sys::Date::now() + ms);
+        let all_logs = Array::new();
+        loop {
+            let path = client::build_path(&w.template_id, &w.build_id, all_logs.length());
+            let status = client
+                .call(Method::Get, &path, None, w.signal.as_ref())
+                .await
+                .map_err(js_error)?
+                .body;
+            let new_logs = Array::from(&get(&status, "logs"));
+            for l in new_logs.iter() {
+                all_logs.push(&l);
+            }
+            let _ = Reflect::set(
+                &status,
+                &"logs".into(),
+                &all_logs.slice(0, all_logs.length()),
+            );
+            if let Some(f) = &w.on_logs {
+                if new_logs.length() > 0 {
+                    f.call1(&JsValue::UNDEFINED, &new_logs)?;
+                }
+            }
+            if let Some(f) = &w.on_status {
+                f.call1(&JsValue::UNDEFINED, &status)?;
+            }
+            match get(&status, "status").as_string().as_deref() {
+                Some("ready") => return Ok(status),
+                Some("error") => {
+                    let why = get(&status, "error")
+                        .as_string()
+                        .unwrap_or_else(|| "unknown error".into());
+                    return Err(make_error(
+                        "build",
+                        0,
+                        JsValue::NULL,
+                        &format!("Build failed: {why}"),
+                        status,
+                    ));
+                }
+                _ => {}
+            }
+            let mut wait = f64::from(w.interval);
+            if let (Some(deadline), Some(ms)) = (deadline, w.timeout) {
+                let left = deadline - js_sys::Date::now();
+                if left <= 0.0 {
+                    return Err(js_error(Error::new(
+                        ErrorKind::Timeout,
+                        format!(
+                            "the build was still building after {} ms (waitForBuild timeoutMs)",
+                            ms as u64
+                        ),
+                    )));
+                }
+                wait = wait.min(left);
+            }
+            http::sleep(wait as u32, w.signal.as_ref())
+                .await
+                .map_err(js_error)?;
+        }
+    })
+}
+
+/// The Lelantos API client.
+#[wasm_bindgen]
+pub struct LelantosClient {
+    client: Client,
+}
+
+const U: JsValue = JsValue::UNDEFINED;
+
+#[wasm_bindgen]
+impl LelantosClient {
+    /// `new LelantosClient({ apiKey, baseURL?, timeout? })`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "LelantosClientOptions")] options: JsValue,
+    ) -> Result<LelantosClient, JsValue> {
+        let (f, _) = options_with_signal("options", &options, ["apiKey", "baseURL", "timeout"])?;
+        let opts = validate::client_options(&f[0], &f[1], &f[2]).map_err(invalid)?;
+        Ok(LelantosClient {
+            client: Client::from_options(opts),
+        })
+    }
+
+    /// The base URL in use.
+    #[wasm_bindgen(getter, js_name = baseURL)]
+    pub fn base_url(&self) -> String {
+        self.client.base_url().to_string()
+    }
+
+    /// Starts a template build from a Dockerfile.
+    #[wasm_bindgen(js_name = createTemplate, unchecked_return_type = "Promise<Template>")]
+    pub fn create_template(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "CreateTemplateOptions")] options: JsValue,
+    ) -> Promise {
+        self.call(Op::CreateTemplate, options, U, U)
+    }
+
+    /// The status of a build; `{ logsOffset }` returns only log entries after the first N.
+    #[wasm_bindgen(js_name = getTemplateBuildStatus, unchecked_return_type = "Promise<TemplateBuildStatus>")]
+    pub fn get_template_build_status(
+        &self,
+        #[wasm_bindgen(js_name = templateID, unchecked_param_type = "string")] template_id: JsValue,
+        #[wasm_bindgen(js_name = buildID, unchecked_param_type = "string")] build_id: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "BuildStatusOptions")] options: JsValue,
+    ) -> Promise {
+        self.call(Op::BuildStatus, template_id, build_id, options)
+    }
+
+    /// Cancels a running build; resolves with its final status.
+    #[wasm_bindgen(js_name = cancelBuild, unchecked_return_type = "Promise<TemplateBuildStatus>")]
+    pub fn cancel_build(
+        &self,
+        #[wasm_bindgen(js_name = templateID, unchecked_param_type = "string")] template_id: JsValue,
+        #[wasm_bindgen(js_name = buildID, unchecked_param_type = "string")] build_id: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
+    ) -> Promise {
+        self.call(Op::CancelBuild, template_id, build_id, options)
+    }
+
+    /// Polls a build until it is `ready` (resolves with the final status, all logs included)
+    /// or `error` (rejects with a LelantosError of kind `build` carrying the status as `build`).
+    #[wasm_bindgen(js_name = waitForBuild, unchecked_return_type = "Promise<TemplateBuildStatus>")]
+    pub fn wait_for_build(
+        &self,
+        #[wasm_bindgen(js_name = templateID, unchecked_param_type = "string")] template_id: JsValue,
+        #[wasm_bindgen(js_name = buildID, unchecked_param_type = "string")] build_id: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "WaitForBuildOptions")] options: JsValue,
+    ) -> Promise {
+        self.call(Op::WaitForBuild, template_id, build_id, options)
+    }
+
+    /// Deletes a template (a running build is cancelled; running sandboxes keep running).
+    #[wasm_bindgen(js_name = deleteTemplate, unchecked_return_type = "Promise<void>")]
+    pub fn delete_template(
+        &self,
+        #[wasm_bindgen(js_name = templateID, unchecked_param_type = "string")] template_id: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
+    ) -> Promise {
+        self.call(Op::DeleteTemplate, template_id, options, U)
+    }
+
+    /// One template.
+    #[wasm_bindgen(js_name = getTemplate, unchecked_return_type = "Promise<Template>")]
+    pub fn get_template(
+        &self,
+        #[wasm_bindgen(js_name = templateID, unchecked_param_type = "string")] template_id: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
+    ) -> Promise {
+        self.call(Op::GetTemplate, template_id, options, U)
+    }
+
+    /// A page of templates, newest first.
+    #[wasm_bindgen(js_name = listTemplates, unchecked_return_type = "Promise<PaginatedResult<Template>>")]
+    pub fn list_templates(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "ListTemplatesOptions")] options: JsValue,
+    ) -> Promise {
+        self.call(Op::ListTemplates, options, U, U)
+    }
+
+    /// Starts a sandbox from a ready template (by id or alias).
+    #[wasm_bindgen(js_name = createSandbox, unchecked_return_type = "Promise<SandboxHandle>")]
+    pub fn create_sandbox(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "CreateSandboxOptions")] options: JsValue,
+    ) -> Promise {
+        self.call(Op::CreateSandbox, options, U, U)
+    }
+
+    /// One sandbox's details.
+    #[wasm_bindgen(js_name = getSandbox, unchecked_return_type = "Promise<Sandbox>")]
+    pub fn get_sandbox(
+        &self,
+        #[wasm_bindgen(js_name = sandboxID, unchecked_param_type = "string")] sandbox_id: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
+    ) -> Promise {
+        self.call(Op::GetSandbox, sandbox_id, options, U)
+    }
+
+    /// Kills a sandbox.
+    #[wasm_bindgen(js_name = killSandbox, unchecked_return_type = "Promise<void>")]
+    pub fn kill_sandbox(
+        &self,
+        #[wasm_bindgen(js_name = sandboxID, unchecked_param_type = "string")] sandbox_id: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
+    ) -> Promise {
+        self.call(Op::KillSandbox, sandbox_id, options, U)
+    }
+
+    /// Sandboxes (running ones unless `state` says otherwise).
+    #[wasm_bindgen(js_name = listSandboxes, unchecked_return_type = "Promise<Sandbox[]>")]
+    pub fn list_sandboxes(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "ListSandboxesOptions")] options: JsValue,
+    ) -> Promise {
+        self.call(Op::ListSandboxes, options, U, U)
     }
 
     /// `GET /health`: server version and builder.
@@ -604,29 +624,23 @@ impl LelantosClient {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
-        let args = options_with_signal("options", &options, [])
-            .map(|(_, s)| ("/health".to_string(), None, s));
-        send(&self.client, Method::Get, args, Shape::Body)
+        self.call(Op::Health, options, U, U)
     }
 
-    fn simple(
-        &self,
-        method: Method,
-        field: &'static str,
-        id: JsValue,
-        options: JsValue,
-        path: fn(&str) -> String,
-        empty: bool,
-    ) -> Promise {
-        let args = id_arg(field, &id).and_then(|id| {
-            options_with_signal("options", &options, []).map(|(_, s)| (path(&id), None, s))
-        });
-        send(
-            &self.client,
-            method,
-            args,
-            if empty { Shape::Nothing } else { Shape::Body },
-        )
+    #[inline(never)]
+    fn call(&self, op: Op, a: JsValue, b: JsValue, c: JsValue) -> Promise {
+        let (method, shape) = match op {
+            Op::WaitForBuild => {
+                return wait_for_build(self.client.clone(), wait_args(&a, &b, &c));
+            }
+            Op::CreateTemplate => (Method::Post, Shape::Body),
+            Op::CreateSandbox => (Method::Post, Shape::Handle),
+            Op::CancelBuild => (Method::Delete, Shape::Body),
+            Op::DeleteTemplate | Op::KillSandbox => (Method::Delete, Shape::Nothing),
+            Op::ListTemplates => (Method::Get, Shape::Page),
+            _ => (Method::Get, Shape::Body),
+        };
+        send(&self.client, method, prepare(op, &a, &b, &c), shape)
     }
 }
 
@@ -672,31 +686,23 @@ impl SandboxHandle {
     /// The sandbox's current details from the API.
     #[wasm_bindgen(js_name = getDetails, unchecked_return_type = "Promise<Sandbox>")]
     pub fn get_details(&self) -> Promise {
-        let client = self.client.clone();
-        let path =
-            client::sandbox_path(&get(&self.data, "sandboxID").as_string().unwrap_or_default());
-        promise(async move {
-            Ok(client
-                .call(Method::Get, &path, None, None)
-                .await
-                .map_err(js_error)?
-                .body)
-        })
+        send(
+            &self.client,
+            Method::Get,
+            Ok((self.path(), None, None)),
+            Shape::Body,
+        )
     }
 
     /// Kills the sandbox.
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn kill(&self) -> Promise {
-        let client = self.client.clone();
-        let path =
-            client::sandbox_path(&get(&self.data, "sandboxID").as_string().unwrap_or_default());
-        promise(async move {
-            client
-                .call(Method::Delete, &path, None, None)
-                .await
-                .map_err(js_error)?;
-            Ok(JsValue::UNDEFINED)
-        })
+        send(
+            &self.client,
+            Method::Delete,
+            Ok((self.path(), None, None)),
+            Shape::Nothing,
+        )
     }
 
     /// The sandbox's fields as a plain object (what `JSON.stringify` shows).
@@ -706,17 +712,8 @@ impl SandboxHandle {
     }
 }
 
-/// Lints a Dockerfile with the same rules the server applies: `[{line, severity, rule, message}]`.
-#[wasm_bindgen(js_name = lintDockerfile, unchecked_return_type = "LintDiagnostic[]")]
-pub fn lint_dockerfile(text: &str) -> Array {
-    let out = Array::new();
-    for d in lelantos_api::lint_text(text) {
-        let o = Object::new();
-        let _ = Reflect::set(&o, &"line".into(), &JsValue::from(d.line as u32));
-        let _ = Reflect::set(&o, &"severity".into(), &d.severity.as_str().into());
-        let _ = Reflect::set(&o, &"rule".into(), &d.rule.into());
-        let _ = Reflect::set(&o, &"message".into(), &d.message.into());
-        out.push(&o);
+impl SandboxHandle {
+    fn path(&self) -> String {
+        client::sandbox_path(&get(&self.data, "sandboxID").as_string().unwrap_or_default())
     }
-    out
 }

@@ -1,5 +1,6 @@
 // A tiny app that uses the SDK, bundled for production by bundle.test.mjs.
-import { LelantosClient, lintDockerfile, isLelantosError } from '@lelantos-ai/sdk';
+import { LelantosClient, isLelantosError } from '@lelantos-ai/sdk';
+import { lintDockerfile } from '@lelantos-ai/sdk/lint';
 
 const out = document.querySelector('#out');
 const params = new URLSearchParams(location.search);

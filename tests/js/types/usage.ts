@@ -4,16 +4,15 @@ import {
   LelantosClient,
   LelantosError,
   isLelantosError,
-  lintDockerfile,
   type Template,
   type TemplateBuildStatus,
   type BuildStatus,
   type LogEntry,
   type Sandbox,
   type PaginatedResult,
-  type LintDiagnostic,
   type LelantosErrorKind,
 } from '@lelantos-ai/sdk';
+import { lintDockerfile, type LintDiagnostic } from '@lelantos-ai/sdk/lint';
 
 async function main(): Promise<void> {
   const client = new LelantosClient({ apiKey: 'lel_x', baseURL: 'http://127.0.0.1:3000', timeout: 30000 });
