@@ -138,3 +138,51 @@ build_console() {
   log "trunk build (console → dist/console)"
   trunk build --release --offline >/dev/null
 }
+
+# --- Docker engine (real builds and sandboxes) ---------------------------------------------
+
+docker_answers() { # whether a Docker engine answers (DOCKER_HOST or the default socket)
+  command -v docker >/dev/null 2>&1 && timeout 10 docker version --format '{{.Server.Version}}' >/dev/null 2>&1
+}
+
+# ensure_docker: an engine that answers. Uses the one there is; otherwise, as root on a Debian
+# machine, installs docker.io and starts dockerd in the background (no bridge network: builds
+# and sandboxes here run with network `none`). Returns 1, saying why, when neither works.
+ensure_docker() {
+  docker_answers && return 0
+  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "no Docker engine answers (DOCKER_HOST or /var/run/docker.sock), and starting one needs root on Debian" >&2
+    return 1
+  fi
+  command -v dockerd >/dev/null 2>&1 || [ -x /usr/sbin/dockerd ] || ensure_apt /usr/sbin/dockerd docker.io
+  if ! pgrep -x dockerd >/dev/null; then
+    log "starting dockerd (log: /var/log/lelantos-dockerd.log)"
+    mkdir -p /var/lib/docker
+    setsid nohup "$(command -v dockerd || echo /usr/sbin/dockerd)" --storage-driver overlay2 --bridge none --iptables=false \
+      --ip-masq=false >/var/log/lelantos-dockerd.log 2>&1 < /dev/null &
+  fi
+  for _ in $(seq 60); do docker_answers && return 0; sleep 0.5; done
+  echo "dockerd did not answer within 30 s; see /var/log/lelantos-dockerd.log" >&2
+  tail -n 20 /var/log/lelantos-dockerd.log >&2 || true
+  return 1
+}
+
+# ensure_base_image: local/busybox:latest, made from busybox-static (no registry is reachable
+# here, so FROM lines in tests and examples use this local image).
+BASE_IMAGE=local/busybox:latest
+ensure_base_image() {
+  docker image inspect "$BASE_IMAGE" >/dev/null 2>&1 && return 0
+  [ -x /bin/busybox ] || ensure_apt /bin/busybox busybox-static
+  log "making the base image $BASE_IMAGE from busybox-static"
+  local root; root="$(mktemp -d)"
+  mkdir -p "$root/bin" "$root/etc" "$root/tmp" "$root/root"
+  cp /bin/busybox "$root/bin/busybox"
+  local applet
+  for applet in $(/bin/busybox --list); do
+    [ "$applet" = busybox ] || ln -sf busybox "$root/bin/$applet"
+  done
+  echo 'root:x:0:0:root:/root:/bin/sh' > "$root/etc/passwd"
+  echo 'root:x:0:' > "$root/etc/group"
+  tar -C "$root" -c . | docker import -c 'ENV PATH=/bin' -c 'CMD ["/bin/sh"]' - "$BASE_IMAGE" >/dev/null
+  rm -rf "$root"
+}

@@ -2,6 +2,7 @@
 
 use crate::builds::BuildJob;
 use crate::error::{error_body, ApiError};
+use crate::runtime::SandboxSpec;
 use crate::store::{NewSandbox, NewTemplate};
 use crate::{now_ms, random_id, uuid_v4, AppState};
 use axum::body::{Body, Bytes};
@@ -360,6 +361,9 @@ async fn delete_template(
             if running {
                 app.queue.cancel(&build_id)?;
             }
+            // Its image goes too, unless a running sandbox still uses it (then the last one
+            // to end removes it).
+            crate::release_image(&app.store, app.runtime.as_ref(), &id).await;
             Ok(StatusCode::NO_CONTENT)
         }
     }
@@ -452,15 +456,33 @@ async fn create_sandbox(
     }
     let now = now_ms();
     let sandbox_id = format!("sbx_{}", random_id(20));
-    let sandbox = app.store.create_sandbox(&NewSandbox {
+    app.runtime
+        .start(SandboxSpec {
+            sandbox_id: &sandbox_id,
+            template_id: &template.template_id,
+            cpu_count: template.cpu_count,
+            memory_mb: template.memory_mb,
+            env_vars: &req.env_vars,
+            metadata: &req.metadata,
+        })
+        .await
+        .map_err(|m| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, m))?;
+    let stored = app.store.create_sandbox(&NewSandbox {
         key_id: key,
         sandbox_id: &sandbox_id,
         template: &template,
         metadata: &req.metadata,
         now,
         end_at: now + i64::from(req.timeout_s) * 1000,
-    })?;
-    Ok((StatusCode::CREATED, Json(sandbox)))
+    });
+    match stored {
+        Ok(sandbox) => Ok((StatusCode::CREATED, Json(sandbox))),
+        Err(e) => {
+            // Nothing may run without a record.
+            let _ = app.runtime.stop(&sandbox_id).await;
+            Err(e.into())
+        }
+    }
 }
 
 /// List sandboxes (running ones unless `state` says otherwise).
@@ -537,7 +559,17 @@ async fn kill_sandbox(
 ) -> Result<StatusCode, ApiError> {
     match app.store.kill_sandbox(key, &id, now_ms())? {
         None => Err(ApiError::not_found("sandbox", &id)),
-        Some(_) => Ok(StatusCode::NO_CONTENT),
+        Some(_) => {
+            // Also when it had already ended: removing what is gone is a no-op.
+            app.runtime
+                .stop(&id)
+                .await
+                .map_err(|m| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, m))?;
+            if let Some(template_id) = app.store.sandbox_template(&id)? {
+                crate::release_image(&app.store, app.runtime.as_ref(), &template_id).await;
+            }
+            Ok(StatusCode::NO_CONTENT)
+        }
     }
 }
 

@@ -7,11 +7,14 @@
 pub mod api;
 pub mod auth;
 pub mod builds;
+pub mod docker;
 pub mod error;
 pub mod limit;
+pub mod runtime;
 pub mod store;
 
 use builds::{BuildQueue, Builder, DryRunBuilder, QueueConfig};
+use runtime::{RecordsOnly, Runtime};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -65,6 +68,8 @@ pub struct Config {
     pub build_lint_errors: bool,
     /// Folder with the console's built files (`index.html` …), served under `/console/`.
     pub console_dir: Option<PathBuf>,
+    /// Network mode of builds and sandboxes on the Docker engine (`none`, `bridge`, …).
+    pub network: String,
 }
 
 impl Config {
@@ -83,6 +88,7 @@ impl Config {
             dry_run_step_delay: Duration::ZERO,
             build_lint_errors: false,
             console_dir: None,
+            network: "none".into(),
         }
     }
 }
@@ -100,6 +106,8 @@ pub struct AppState {
     pub warnings: Arc<Vec<String>>,
     /// Per-key request limit.
     pub limiter: Arc<limit::RateLimiter>,
+    /// What runs sandboxes.
+    pub runtime: Arc<dyn Runtime>,
 }
 
 /// A running server.
@@ -179,20 +187,35 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
     keys.set(store.key_hashes().map_err(|e| StartError(e.to_string()))?);
 
     let mut warnings = Vec::new();
-    let builder: Arc<dyn Builder> = match config.builder {
-        BuilderChoice::Docker => {
-            return Err(StartError(
-                "the docker builder is not part of this version yet; start with --builder dry-run (or auto)".into(),
-            ))
-        }
-        BuilderChoice::Auto | BuilderChoice::DryRun => {
-            if config.builder == BuilderChoice::Auto {
-                warnings.push("no image builder available in this version: using the dry-run builder".into());
+    let engine = match config.builder {
+        BuilderChoice::DryRun => None,
+        BuilderChoice::Docker => Some(Arc::new(
+            docker::Engine::connect(&config.network)
+                .await
+                .map_err(|e| StartError(format!("--builder docker: {e}")))?,
+        )),
+        BuilderChoice::Auto => match docker::Engine::connect(&config.network).await {
+            Ok(engine) => Some(Arc::new(engine)),
+            Err(e) => {
+                warnings.push(format!(
+                    "{e}; using the dry-run builder. For real builds start a Docker engine (scripts/run does on Debian as root) and restart"
+                ));
+                None
             }
+        },
+    };
+    let (builder, runtime): (Arc<dyn Builder>, Arc<dyn Runtime>) = match engine {
+        Some(engine) => (engine.clone(), engine),
+        None => {
             warnings.push(
                 "dry-run builder: Dockerfiles are parsed and linted, no image is built, sandboxes are records only".into(),
             );
-            Arc::new(DryRunBuilder { step_delay: config.dry_run_step_delay })
+            (
+                Arc::new(DryRunBuilder {
+                    step_delay: config.dry_run_step_delay,
+                }),
+                Arc::new(RecordsOnly),
+            )
         }
     };
     let builder_name = builder.name();
@@ -220,6 +243,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         queue: queue.clone(),
         warnings: Arc::new(warnings.clone()),
         limiter: Arc::new(limit::RateLimiter::new(config.rate_limit)),
+        runtime: runtime.clone(),
     };
     let console_dir = config
         .console_dir
@@ -228,7 +252,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
     let app = api::router(state, console_dir.as_deref()).layer(cors());
 
     let stop = CancellationToken::new();
-    let reaper = tokio::spawn(reap(store, config.reaper_interval, stop.clone()));
+    let reaper = tokio::spawn(reap(store, runtime, config.reaper_interval, stop.clone()));
     let stop2 = stop.clone();
     let task = tokio::spawn(async move {
         let served = axum::serve(listener, app)
@@ -262,7 +286,7 @@ fn cors() -> tower_http::cors::CorsLayer {
         .max_age(Duration::from_secs(600))
 }
 
-async fn reap(store: Store, every: Duration, stop: CancellationToken) {
+async fn reap(store: Store, runtime: Arc<dyn Runtime>, every: Duration, stop: CancellationToken) {
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -271,13 +295,28 @@ async fn reap(store: Store, every: Duration, stop: CancellationToken) {
             _ = stop.cancelled() => return,
         }
         match store.reap_sandboxes(now_ms()) {
-            Ok(ids) if !ids.is_empty() => tracing::info!(
-                count = ids.len(),
-                ?ids,
-                "stopped sandboxes past their timeout"
-            ),
+            Ok(ended) if !ended.is_empty() => {
+                tracing::info!(count = ended.len(), "stopping sandboxes past their timeout");
+                for (sandbox_id, template_id) in ended {
+                    if let Err(e) = runtime.stop(&sandbox_id).await {
+                        tracing::error!(%sandbox_id, error = %e, "could not stop a sandbox");
+                    }
+                    release_image(&store, runtime.as_ref(), &template_id).await;
+                }
+            }
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "reaper failed"),
+        }
+    }
+}
+
+/// Removes a template's image once neither the template nor a running sandbox needs it.
+pub async fn release_image(store: &Store, runtime: &dyn Runtime, template_id: &str) {
+    match store.image_in_use(template_id) {
+        Ok(false) => runtime.remove_image(template_id).await,
+        Ok(true) => {}
+        Err(e) => {
+            tracing::error!(%template_id, error = %e, "cannot tell whether an image is in use")
         }
     }
 }

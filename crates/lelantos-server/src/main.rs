@@ -24,7 +24,7 @@ struct Cli {
     /// Folder for the SQLite database.
     #[arg(long, env = "LELANTOS_DATA_DIR", default_value = "./.lelantos")]
     data_dir: PathBuf,
-    /// Image builder: dry-run (parse + lint only), auto (dry-run in this version), docker (BuildKit; not in this version yet).
+    /// Image builder: docker (BuildKit through a Docker engine: DOCKER_HOST or the default socket), dry-run (parse + lint only, sandboxes are records), auto (docker when an engine answers, else dry-run).
     #[arg(long, env = "LELANTOS_BUILDER", value_enum, default_value = "auto")]
     builder: BuilderArg,
     /// API key to accept (lel_…). Without it, a key is generated on first start and printed once.
@@ -51,6 +51,9 @@ struct Cli {
     /// Folder of the built console (dist/console); served under /console/ when it has an index.html.
     #[arg(long, env = "LELANTOS_CONSOLE_DIR")]
     console_dir: Option<PathBuf>,
+    /// Network mode of builds and sandboxes on the Docker engine: none (default; no network), bridge, host, or a network's name.
+    #[arg(long, env = "LELANTOS_NETWORK", default_value = "none")]
+    network: String,
     /// Testing only: send Dockerfiles with lint errors to the builder instead of failing them at once.
     #[arg(long, hide = true)]
     build_lint_errors: bool,
@@ -95,6 +98,7 @@ async fn run(cli: Cli) -> ExitCode {
     config.reaper_interval = Duration::from_millis(cli.reaper_interval_ms);
     config.dry_run_step_delay = Duration::from_millis(cli.dry_run_step_delay_ms);
     config.build_lint_errors = cli.build_lint_errors;
+    config.network = cli.network.clone();
     config.console_dir = cli.console_dir.clone();
     let known_key = cli_key.clone();
 

@@ -789,13 +789,48 @@ impl Store {
         Ok(exists.map(|_| false))
     }
 
-    /// Marks running sandboxes whose end time has passed as `stopped`; returns their ids.
-    pub fn reap_sandboxes(&self, now: i64) -> Result<Vec<String>> {
+    /// Marks running sandboxes whose end time has passed as `stopped`; returns their ids and
+    /// templates.
+    pub fn reap_sandboxes(&self, now: i64) -> Result<Vec<(String, String)>> {
         let conn = self.write();
         let mut st = conn.prepare_cached(
-            "UPDATE sandboxes SET state = 'stopped', ended_at = ?1 WHERE state = 'running' AND end_at <= ?1 RETURNING id",
+            "UPDATE sandboxes SET state = 'stopped', ended_at = ?1 WHERE state = 'running' AND end_at <= ?1 RETURNING id, template_id",
         )?;
-        let rows = st.query_map([now], |r| r.get(0))?;
+        let rows = st.query_map([now], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect::<rusqlite::Result<Vec<(String, String)>>>()
+            .map_err(Into::into)
+    }
+
+    /// The template of a sandbox (any key), if the sandbox exists.
+    pub fn sandbox_template(&self, sandbox_id: &str) -> Result<Option<String>> {
+        let conn = self.read();
+        conn.query_row(
+            "SELECT template_id FROM sandboxes WHERE id = ?1",
+            [sandbox_id],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(Into::into)
+    }
+
+    /// Whether a template's image is still needed: the template exists, or a sandbox started
+    /// from it is running.
+    pub fn image_in_use(&self, template_id: &str) -> Result<bool> {
+        let conn = self.read();
+        let used: bool = conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM templates WHERE id = ?1)
+                 OR EXISTS (SELECT 1 FROM sandboxes WHERE template_id = ?1 AND state = 'running')",
+            [template_id],
+            |r| r.get(0),
+        )?;
+        Ok(used)
+    }
+
+    /// Running sandboxes (any key): the ids a runtime should have alive after a restart.
+    pub fn running_sandbox_ids(&self) -> Result<Vec<String>> {
+        let conn = self.read();
+        let mut st = conn.prepare_cached("SELECT id FROM sandboxes WHERE state = 'running'")?;
+        let rows = st.query_map([], |r| r.get(0))?;
         rows.collect::<rusqlite::Result<Vec<String>>>()
             .map_err(Into::into)
     }
