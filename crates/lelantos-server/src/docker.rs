@@ -47,14 +47,14 @@ impl Engine {
     /// Connects to `DOCKER_HOST` or the default socket and checks that the engine answers.
     /// `network` is the network mode of builds and sandboxes (`none`, `bridge`, `host` …).
     pub async fn connect(network: &str) -> Result<Engine, String> {
-        let docker = Docker::connect_with_defaults()
-            .map_err(|e| format!("cannot reach a Docker engine: {e}"))?;
+        let at = std::env::var("DOCKER_HOST").unwrap_or_else(|_| "/var/run/docker.sock".into());
+        let unreachable =
+            |e: &dyn std::fmt::Display| format!("no Docker engine answers at {at}: {e}");
+        let docker = Docker::connect_with_defaults().map_err(|e| unreachable(&e))?;
         let version = tokio::time::timeout(Duration::from_secs(5), docker.version())
             .await
-            .map_err(|_| "the Docker engine did not answer within 5 s".to_string())?
-            .map_err(|e| {
-                format!("no Docker engine answers (DOCKER_HOST or /var/run/docker.sock): {e}")
-            })?;
+            .map_err(|_| unreachable(&"no answer within 5 s"))?
+            .map_err(|e| unreachable(&e))?;
         let api: Vec<u32> = version
             .api_version
             .as_deref()
@@ -256,11 +256,7 @@ fn without_heredocs(text: &str, parsed: &Dockerfile) -> Result<Option<String>, (
             continue;
         }
         lines[first] = format!("RUN {flags}{json}");
-        for l in lines
-            .iter_mut()
-            .take(ins.end_line.min(usize::MAX))
-            .skip(ins.line)
-        {
+        for l in lines.iter_mut().take(ins.end_line).skip(ins.line) {
             l.clear();
         }
     }
@@ -314,9 +310,13 @@ impl<'a> Progress<'a> {
             for v in status.vertexes {
                 let name = v.name.clone();
                 self.names.insert(v.digest.clone(), name.clone());
-                let step = step_label(&name);
+                let step = step_label(self.parsed, &name);
                 if v.started.is_some() && self.started.insert(v.digest.clone()) {
-                    logs.log(LogLevel::Info, &name, step.as_deref());
+                    logs.log(
+                        LogLevel::Info,
+                        step.as_deref().unwrap_or(&name),
+                        step.as_deref(),
+                    );
                 }
                 if !v.error.is_empty() {
                     logs.log(
@@ -340,7 +340,11 @@ impl<'a> Progress<'a> {
                     let line = line.trim_end_matches(['\n', '\r']);
                     if !line.trim().is_empty() {
                         let name = self.names.get(&l.vertex).cloned().unwrap_or_default();
-                        logs.log(LogLevel::Info, line, step_label(&name).as_deref());
+                        logs.log(
+                            LogLevel::Info,
+                            line,
+                            step_label(self.parsed, &name).as_deref(),
+                        );
                         self.last_output.insert(l.vertex.clone(), line.to_string());
                     }
                 }
@@ -350,7 +354,7 @@ impl<'a> Progress<'a> {
                 logs.log(
                     LogLevel::Warn,
                     &String::from_utf8_lossy(&w.short),
-                    step_label(&name).as_deref(),
+                    step_label(self.parsed, &name).as_deref(),
                 );
             }
         }
@@ -369,7 +373,7 @@ impl<'a> Progress<'a> {
                 logs.log(
                     LogLevel::Info,
                     rest.trim_end(),
-                    step_label(&name).as_deref(),
+                    step_label(self.parsed, &name).as_deref(),
                 );
                 self.last_output.insert(vertex, rest.trim_end().to_string());
             }
@@ -432,7 +436,7 @@ impl<'a> Progress<'a> {
                     error: format!("Dockerfile line {}: {instr} failed: {what}", ins.line),
                     reason: BuildReason {
                         message: ellipsize(first_line, 300),
-                        step: name.map(str::to_string),
+                        step: name.and_then(|n| step_label(self.parsed, n)),
                         line: Some(ins.line as u32),
                     },
                 }
@@ -446,12 +450,20 @@ impl<'a> Progress<'a> {
     }
 }
 
-/// `[2/3]` or `[builder 2/3]` of a vertex name, the step it belongs to.
-fn step_label(name: &str) -> Option<String> {
+/// The step a vertex belongs to, for the log: BuildKit's `[builder 2/3]` numbering with the
+/// instruction as the user wrote it (not as it may have been rewritten for the engine).
+fn step_label(parsed: &Dockerfile, name: &str) -> Option<String> {
     if name.is_empty() {
         return None;
     }
-    Some(ellipsize(name, 120))
+    let label = match (locate(parsed, name), name.split_once("] ")) {
+        (Some(ins), Some((number, _))) => format!(
+            "{number}] {}",
+            ins.source.first().map(|s| s.trim()).unwrap_or_default()
+        ),
+        _ => name.to_string(),
+    };
+    Some(ellipsize(&label, 120))
 }
 
 fn ellipsize(s: &str, max: usize) -> String {
@@ -729,6 +741,11 @@ mod tests {
         assert_eq!(locate(&twice, "[stage-1 3/3] RUN make").unwrap().line, 5);
         assert_eq!(locate(&twice, "[stage-1 9/9] RUN make").unwrap().line, 5);
         assert!(locate(&d, "[internal] load .dockerignore").is_none());
+        let h = Dockerfile::parse("FROM a:1\nRUN <<EOF\necho hi\nEOF\n").unwrap();
+        assert_eq!(
+            step_label(&h, r#"[2/2] RUN ["/bin/sh","-c","echo hi\n"]"#).unwrap(),
+            "[2/2] RUN <<EOF"
+        );
     }
 
     #[test]

@@ -778,33 +778,13 @@ async fn concurrency_is_bounded() {
     for _ in 0..6 {
         ts.push(s.create(json!({ "dockerfile": "FROM a:1\nRUN x\n" })).await);
     }
-    // Each build's running interval, from its own log timestamps: "build started" is logged
-    // after a slot is taken and "build finished" before it is given back.
-    let mut intervals = Vec::new();
+    let mut builds = Vec::new();
     for t in &ts {
         let b = s.wait_build(t, WAIT).await;
         assert_eq!(b["status"], "ready");
-        let ts_of = |prefix: &str| {
-            let l = b["logs"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|l| l["message"].as_str().unwrap().starts_with(prefix))
-                .unwrap();
-            lelantos_api::time::parse_rfc3339_millis(l["timestamp"].as_str().unwrap()).unwrap()
-        };
-        intervals.push((ts_of("build started"), ts_of("build finished")));
+        builds.push(b);
     }
-    let max_overlap = intervals
-        .iter()
-        .map(|(start, _)| {
-            intervals
-                .iter()
-                .filter(|(s2, e2)| s2 <= start && start < e2)
-                .count()
-        })
-        .max()
-        .unwrap();
+    let (max_overlap, intervals) = max_running(&builds);
     assert!(
         max_overlap <= 2,
         "saw {max_overlap} builds running at once: {intervals:?}"

@@ -1,6 +1,8 @@
 //! A real server on an ephemeral loopback port with a temporary data dir, and a small client.
 #![allow(dead_code)]
 
+pub mod proc;
+
 use lelantos_server::{start, BuilderChoice, Config, Running};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
@@ -177,3 +179,32 @@ impl Resp {
 
 pub const SIMPLE: &str =
     "FROM python:3.12-slim\nRUN pip install numpy pandas scikit-learn matplotlib\n";
+
+/// The most builds that ran at once, from the builds' own log timestamps ("build started" is
+/// logged after a slot is taken, "build finished" before it is given back), and the intervals.
+pub fn max_running(builds: &[Value]) -> (usize, Vec<(i64, i64)>) {
+    let mut intervals = Vec::new();
+    for b in builds {
+        let ts_of = |prefix: &str| {
+            let l = b["logs"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|l| l["message"].as_str().unwrap().starts_with(prefix))
+                .unwrap_or_else(|| panic!("no {prefix:?} line in {b}"));
+            lelantos_api::time::parse_rfc3339_millis(l["timestamp"].as_str().unwrap()).unwrap()
+        };
+        intervals.push((ts_of("build started"), ts_of("build finished")));
+    }
+    let max = intervals
+        .iter()
+        .map(|(start, _)| {
+            intervals
+                .iter()
+                .filter(|(s2, e2)| s2 <= start && start < e2)
+                .count()
+        })
+        .max()
+        .unwrap_or(0);
+    (max, intervals)
+}
