@@ -444,7 +444,7 @@ impl<'a> Progress<'a> {
             None => failure(
                 format!("build failed: {}", ellipsize(first_line, 200)),
                 name.map(str::to_string),
-                None,
+                parse_error_line(engine_error),
             ),
         }
     }
@@ -474,6 +474,13 @@ fn ellipsize(s: &str, max: usize) -> String {
         t.push('…');
         t
     }
+}
+
+/// `dockerfile parse error line N` in an engine error (the frontend rejected the file).
+fn parse_error_line(text: &str) -> Option<u32> {
+    let rest = &text[text.find("parse error line ")? + 17..];
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
 }
 
 /// `exit code: N` in an engine error.
@@ -790,6 +797,10 @@ mod tests {
         assert_eq!(
             metadata_ref("failed to solve with frontend dockerfile.v0: failed to create LLB definition: failed to load metadata for docker.io/library/python:3.12-slim: dial tcp: lookup"),
             Some("docker.io/library/python:3.12-slim".to_string())
+        );
+        assert_eq!(
+            parse_error_line("failed to create LLB definition: dockerfile parse error line 6: unknown instruction: ECHO"),
+            Some(6)
         );
         let d = Dockerfile::parse("FROM python:3.12-slim\nRUN true\n").unwrap();
         assert_eq!(

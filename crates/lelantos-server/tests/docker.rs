@@ -268,6 +268,33 @@ async fn cancelling_a_running_step_stops_it_in_the_engine() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs a Docker engine and local/busybox:latest: scripts/test runs these"]
+async fn a_build_past_its_timeout_ends_and_its_step_stops() {
+    let s = TestServer::start_with(|c| {
+        docker_builder(c);
+        c.build_timeout = Duration::from_secs(3);
+    })
+    .await;
+    let nonce = random_id(10);
+    let t = s
+        .create(json!({ "dockerfile": format!("FROM {BASE}\nRUN echo {nonce}\nRUN sleep 31\n") }))
+        .await;
+    let b = s.wait_build(&t, Duration::from_secs(30)).await;
+    assert_eq!(b["status"], "error", "{b}");
+    assert!(
+        b["error"].as_str().unwrap().contains("timed out after 3 s"),
+        "{b}"
+    );
+    assert!(
+        messages(&b).iter().any(|m| m.contains("RUN sleep 31")),
+        "it got to the step: {b}"
+    );
+    wait_until(Duration::from_secs(5), "the step's process to stop", || {
+        processes("sleep 31") == 0
+    });
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a Docker engine and local/busybox:latest: scripts/test runs these"]
 async fn six_builds_with_two_slots_never_run_more_than_two() {
     let s = TestServer::start_with(|c| {
         docker_builder(c);
