@@ -19,6 +19,9 @@ const api = ${JSON.stringify(api)}, key = ${JSON.stringify(key)}, tid = ${JSON.s
 const client = new LelantosClient({ apiKey: key, baseURL: api });
 const url = api + '/templates/' + tid + '/builds/' + bid;
 const raw = async () => { const r = await fetch(url, { headers: { 'X-API-Key': key, 'Accept': 'application/json' } }); if (!r.ok) throw new Error(r.status); return r.json(); };
+// The same request made in plain JS the way the SDK makes it (timeout controller, the two
+// headers it reads, text + JSON.parse): what a careful client costs before any SDK code runs.
+const rawLikeSdk = async () => { const c = new AbortController(); const tm = setTimeout(() => c.abort(), 30000); const r = await fetch(url, { method: 'GET', headers: { 'X-API-Key': key, 'Accept': 'application/json' }, signal: c.signal }); r.headers.get('x-next-token'); const t = await r.text(); clearTimeout(tm); if (!r.ok) throw new Error(r.status); return JSON.parse(t); };
 const sdk = () => client.getTemplateBuildStatus(tid, bid);
 async function time(fn, n) { const t0 = performance.now(); for (let i = 0; i < n; i++) await fn(); return (performance.now() - t0) / n; }
 window.run = async (n) => {
@@ -32,7 +35,13 @@ window.run = async (n) => {
     rawT.push(rawMs); sdkT.push(sdkMs); ratios.push(sdkMs / rawMs);
   }
   const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
-  return { raw: median(rawT), sdk: median(sdkT), ratio: median(ratios) };
+  const tRatios = [];
+  for (let r = 0; r < 6; r++) {
+    let a, b;
+    if (r % 2) { a = await time(raw, per); b = await time(rawLikeSdk, per); } else { b = await time(rawLikeSdk, per); a = await time(raw, per); }
+    tRatios.push(b / a);
+  }
+  return { raw: median(rawT), sdk: median(sdkT), ratio: median(ratios), timeoutRatio: median(tRatios) };
 };
 window.ready = true;
 </script>`;
@@ -60,6 +69,7 @@ try {
   console.log(`raw fetch + JSON:        ${fmt(r.raw)} per call (median of rounds)`);
   console.log(`getTemplateBuildStatus:  ${fmt(r.sdk)} per call (median of rounds)`);
   console.log(`ratio sdk/raw: ${r.ratio.toFixed(3)} (median of per-round ratios; target <= 1.10)`);
+  console.log(`for reference, the same request in plain JS done the SDK's way / raw fetch: ${r.timeoutRatio.toFixed(3)}`);
 } finally {
   await browser.close();
   server.close();
