@@ -13,8 +13,8 @@ use crate::builds::{BoxFuture, BuildFailure, BuildJob, Builder, LogSink};
 use crate::runtime::{Runtime, SandboxSpec};
 use bollard::models::{BuildInfo, BuildInfoAux, ContainerCreateBody, HostConfig};
 use bollard::query_parameters::{
-    BuildImageOptions, BuilderVersion, CreateContainerOptions, RemoveContainerOptions,
-    RemoveImageOptions,
+    BuildImageOptions, BuilderVersion, CreateContainerOptions, ListContainersOptions,
+    RemoveContainerOptions, RemoveImageOptions,
 };
 use bollard::Docker;
 use futures_util::StreamExt;
@@ -611,6 +611,10 @@ impl Builder for Engine {
 }
 
 impl Runtime for Engine {
+    fn ended<'a>(&'a self, sandbox_ids: &'a [String]) -> BoxFuture<'a, Option<Vec<String>>> {
+        Box::pin(self.ended_sandboxes(sandbox_ids))
+    }
+
     fn start<'a>(&'a self, spec: SandboxSpec<'a>) -> BoxFuture<'a, Result<(), String>> {
         Box::pin(async move {
             let image = image_of(spec.template_id);
@@ -695,6 +699,32 @@ impl Runtime for Engine {
 }
 
 impl Engine {
+    async fn ended_sandboxes(&self, sandbox_ids: &[String]) -> Option<Vec<String>> {
+        let running: HashSet<String> = self
+            .docker
+            .list_containers(Some(ListContainersOptions {
+                all: false,
+                filters: Some(HashMap::from([(
+                    "label".to_string(),
+                    vec!["lelantos.sandbox".to_string()],
+                )])),
+                ..Default::default()
+            }))
+            .await
+            .map_err(|e| tracing::warn!(error = %e, "cannot list sandbox containers"))
+            .ok()?
+            .into_iter()
+            .filter_map(|c| c.labels?.get("lelantos.sandbox").cloned())
+            .collect();
+        Some(
+            sandbox_ids
+                .iter()
+                .filter(|id| !running.contains(*id))
+                .cloned()
+                .collect(),
+        )
+    }
+
     async fn remove(&self, container: &str) -> Result<(), String> {
         match self
             .docker

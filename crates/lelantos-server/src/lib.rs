@@ -289,11 +289,13 @@ fn cors() -> tower_http::cors::CorsLayer {
 async fn reap(store: Store, runtime: Arc<dyn Runtime>, every: Duration, stop: CancellationToken) {
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut ticks: u64 = 0;
     loop {
         tokio::select! {
             _ = tick.tick() => {}
             _ = stop.cancelled() => return,
         }
+        ticks += 1;
         match store.reap_sandboxes(now_ms()) {
             Ok(ended) if !ended.is_empty() => {
                 tracing::info!(count = ended.len(), "stopping sandboxes past their timeout");
@@ -306,6 +308,33 @@ async fn reap(store: Store, runtime: Arc<dyn Runtime>, every: Duration, stop: Ca
             }
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "reaper failed"),
+        }
+        // About every 2 s: sandboxes whose process ended by itself are `stopped` too.
+        if ticks % (2000 / every.as_millis().clamp(1, 2000) as u64).max(1) == 0 {
+            sync_ended(&store, runtime.as_ref()).await;
+        }
+    }
+}
+
+/// Marks `stopped` the running sandboxes whose process ended (or whose container went away)
+/// and cleans up after them.
+async fn sync_ended(store: &Store, runtime: &dyn Runtime) {
+    let ids = match store.running_sandbox_ids() {
+        Ok(ids) if !ids.is_empty() => ids,
+        Ok(_) => return,
+        Err(e) => return tracing::error!(error = %e, "cannot list running sandboxes"),
+    };
+    for sandbox_id in runtime.ended(&ids).await.unwrap_or_default() {
+        match store.sandbox_exited(&sandbox_id, now_ms()) {
+            Ok(Some(template_id)) => {
+                tracing::info!(%sandbox_id, "sandbox process ended: marked stopped");
+                if let Err(e) = runtime.stop(&sandbox_id).await {
+                    tracing::warn!(%sandbox_id, error = %e, "could not remove an ended sandbox");
+                }
+                release_image(store, runtime, &template_id).await;
+            }
+            Ok(None) => {}
+            Err(e) => tracing::error!(%sandbox_id, error = %e, "cannot mark a sandbox stopped"),
         }
     }
 }

@@ -32,6 +32,10 @@ pub trait Runtime: Send + Sync + 'static {
     /// Removes a template's image (called once neither the template nor a running sandbox
     /// needs it).
     fn remove_image<'a>(&'a self, template_id: &'a str) -> BoxFuture<'a, ()>;
+
+    /// Of `sandbox_ids` (all recorded as running), those whose process has ended or whose
+    /// container is gone. `None` when the runtime cannot tell right now.
+    fn ended<'a>(&'a self, sandbox_ids: &'a [String]) -> BoxFuture<'a, Option<Vec<String>>>;
 }
 
 /// The dry-run runtime: sandboxes are records only.
@@ -48,5 +52,9 @@ impl Runtime for RecordsOnly {
 
     fn remove_image<'a>(&'a self, _template_id: &'a str) -> BoxFuture<'a, ()> {
         Box::pin(async {})
+    }
+
+    fn ended<'a>(&'a self, _sandbox_ids: &'a [String]) -> BoxFuture<'a, Option<Vec<String>>> {
+        Box::pin(async { Some(Vec::new()) })
     }
 }

@@ -826,7 +826,20 @@ impl Store {
         Ok(used)
     }
 
-    /// Running sandboxes (any key): the ids a runtime should have alive after a restart.
+    /// Marks a running sandbox (any key) `stopped` because its process ended; returns its
+    /// template when this call changed it.
+    pub fn sandbox_exited(&self, sandbox_id: &str, now: i64) -> Result<Option<String>> {
+        let conn = self.write();
+        conn.query_row(
+            "UPDATE sandboxes SET state = 'stopped', ended_at = ?2 WHERE id = ?1 AND state = 'running' RETURNING template_id",
+            params![sandbox_id, now],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(Into::into)
+    }
+
+    /// Running sandboxes (any key): the ids a runtime should have alive.
     pub fn running_sandbox_ids(&self) -> Result<Vec<String>> {
         let conn = self.read();
         let mut st = conn.prepare_cached("SELECT id FROM sandboxes WHERE state = 'running'")?;

@@ -464,3 +464,37 @@ async fn a_sandbox_past_its_timeout_is_stopped_and_removed() {
     );
     assert!(docker(&["image", "inspect", &image_of(&t)]).is_none());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a Docker engine and local/busybox:latest: scripts/test runs these"]
+async fn a_sandbox_whose_process_ends_is_marked_stopped() {
+    let s = server().await;
+    let nonce = random_id(10);
+    let t = s
+        .create(json!({ "dockerfile": format!("FROM {BASE}\nRUN echo {nonce}\nCMD [\"sh\", \"-c\", \"sleep 1\"]\n") }))
+        .await;
+    assert_eq!(s.wait_build(&t, WAIT).await["status"], "ready");
+    let r = s
+        .post("/sandboxes", json!({ "templateID": t["templateID"] }))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let id = r.body["sandboxID"].as_str().unwrap().to_string();
+    assert_eq!(
+        s.get(&format!("/sandboxes/{id}")).await.body["state"],
+        "running"
+    );
+    let start = Instant::now();
+    loop {
+        let state = s.get(&format!("/sandboxes/{id}")).await.body["state"].clone();
+        if state == "stopped" {
+            break;
+        }
+        assert_eq!(state, "running");
+        assert!(start.elapsed() < Duration::from_secs(15), "still running");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        docker(&["inspect", &format!("lelantos-{id}")]).is_none(),
+        "container removed"
+    );
+}
