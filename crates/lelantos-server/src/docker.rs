@@ -311,7 +311,10 @@ impl<'a> Progress<'a> {
                 let name = v.name.clone();
                 self.names.insert(v.digest.clone(), name.clone());
                 let step = step_label(self.parsed, &name);
-                if v.started.is_some() && self.started.insert(v.digest.clone()) {
+                // How the Dockerfile reached BuildKit is our business, not the user's.
+                let plumbing =
+                    name == "[internal] load remote build context" || name == "copy /context /";
+                if v.started.is_some() && self.started.insert(v.digest.clone()) && !plumbing {
                     logs.log(
                         LogLevel::Info,
                         step.as_deref().unwrap_or(&name),
@@ -327,7 +330,11 @@ impl<'a> Progress<'a> {
                     if self.failed.is_none() {
                         self.failed = Some((name.clone(), v.error.clone()));
                     }
-                } else if v.completed.is_some() && self.done.insert(v.digest.clone()) && v.cached {
+                } else if v.completed.is_some()
+                    && self.done.insert(v.digest.clone())
+                    && v.cached
+                    && !plumbing
+                {
                     logs.log(LogLevel::Info, "CACHED", step.as_deref());
                 }
             }

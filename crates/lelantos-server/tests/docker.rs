@@ -111,6 +111,11 @@ async fn steps_build_an_image_and_the_log_streams_while_it_runs() {
         .find(|l| l["message"] == format!("hello-{nonce}"))
         .unwrap_or_else(|| panic!("the step's output is in the log: {b}"));
     assert_eq!(out["step"], "[4/4] RUN cat /app/greeting.txt", "{b}");
+    // How the context reached BuildKit is not shown.
+    assert!(
+        !messages(&b).iter().any(|m| m.contains("copy /context")),
+        "{b}"
+    );
     // logsOffset returns only what came after.
     let n = logs.len();
     let tail = s
