@@ -1,69 +1,22 @@
 // The console in real headless Chromium (Playwright) against the real server, which serves it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createRequire } from 'node:module';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '../..');
-const require = createRequire(path.join(root, 'tests/js/package.json'));
-const { chromium } = require('playwright-core');
-const KEY = 'lel_e2e0000000000000000000000000000001';
-const SHOTS = process.env.LELANTOS_ARTIFACTS ?? path.join(root, 'dist/test-artifacts');
-mkdirSync(SHOTS, { recursive: true });
+import { KEY, SHOTS, startServer, launch, newPage as openPage, setDockerfile } from './lib.mjs';
 
 let server, browser, base;
-async function startServer() {
-  const dir = mkdtempSync(path.join(tmpdir(), 'lelantos-e2e-'));
-  const child = spawn(process.env.LELANTOS_SERVER_BIN, [
-    '--listen', '127.0.0.1:0', '--data-dir', dir, '--builder', 'dry-run', '--api-key', KEY,
-    '--console-dir', path.join(root, 'dist/console'), '--dry-run-step-delay-ms', '400',
-  ], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LELANTOS_LOG: 'warn' } });
-  const lines = [];
-  const [url, consoleLink] = await new Promise((resolve, reject) => {
-    let buf = '';
-    child.stdout.on('data', (d) => {
-      buf += d;
-      const m = buf.match(/listening on (http:\/\/\S+)/);
-      const c = buf.match(/console: (http:\/\/\S+)/);
-      if (m && c) resolve([m[1], c[1]]);
-    });
-    child.on('exit', (c) => reject(new Error(`server exited ${c}`)));
-  });
-  return { url, consoleLink, child, dir };
-}
 
 before(async () => {
-  server = await startServer();
+  server = await startServer(['--builder', 'dry-run', '--dry-run-step-delay-ms', '400']);
   base = server.url;
-  assert.equal(server.consoleLink, `${base}/console/#key=${KEY}`, 'the server prints a console link with the key');
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
+  browser = await launch();
 });
 after(async () => {
   await browser?.close();
-  server?.child.kill('SIGTERM');
-  if (server) rmSync(server.dir, { recursive: true, force: true });
+  server?.stop();
 });
 
-async function newPage(width = 1100) {
-  const context = await browser.newContext({ viewport: { width, height: 900 } });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('dialog', (d) => d.accept());
-  return { page, errors };
-}
-
-async function setDockerfile(page, text) {
-  await page.fill('#dockerfile', text);
-}
+const newPage = (width) => openPage(browser, width);
 
 test('build a template end to end: link with key, sliders by keyboard, building → ready, sandbox, rebuild, delete', async () => {
   const { page, errors } = await newPage();

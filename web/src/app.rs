@@ -563,8 +563,10 @@ fn BuildView(
             <div class="logs" node_ref=logs_ref role="log" aria-live="polite" id="logs">
                 // Keyed by position: each poll appends only the new lines to the DOM.
                 <For each=move || logs.get().into_iter().enumerate() key=|(i, _)| *i children=|(_, l)| {
-                    let cls = format!("log log-{}", l.level.as_str());
-                    view! { <div class=cls><span class="ts">{l.timestamp.get(11..19).unwrap_or("").to_string()}</span>" "{l.step.map(|s| format!("{s}  ")).unwrap_or_default()}{l.message}</div> }
+                    let (prefix, message, opens) = logic::log_parts(l.step.as_deref(), &l.message);
+                    let cls = format!("log log-{}{}", l.level.as_str(), if opens { " log-step" } else { "" });
+                    let prefix = prefix.map(|p| view! { <span class="step">{p.to_string()}</span>" " });
+                    view! { <div class=cls><span class="ts">{l.timestamp.get(11..19).unwrap_or("").to_string()}</span>" "{prefix}{message.to_string()}</div> }
                 }/>
             </div>
             <p><button class="link" on:click=move |_| page.set(Page::Templates)>"← All templates"</button></p>

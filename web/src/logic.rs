@@ -163,6 +163,17 @@ pub fn snap_memory(mb: u32) -> u32 {
     snapped.clamp(validate::MEMORY_MIN_MB, validate::MEMORY_MAX_MB)
 }
 
+/// How a build log line shows: `(step prefix, message, whether it opens a step)`. A line whose
+/// message is its step's name opens that step (shown once, emphasised); other lines of a step
+/// carry the step as a dim prefix.
+pub fn log_parts<'a>(step: Option<&'a str>, message: &'a str) -> (Option<&'a str>, &'a str, bool) {
+    match step {
+        Some(s) if s == message => (None, message, true),
+        Some(s) => (Some(s), message, false),
+        None => (None, message, false),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -272,5 +283,16 @@ mod tests {
         assert_eq!(snap_memory(200), 256);
         assert_eq!(snap_memory(10_000), 8192);
         assert_eq!(snap_memory(0), 128);
+    }
+
+    #[test]
+    fn log_lines_name_their_step_once() {
+        let step = "[2/3] RUN make";
+        assert_eq!(log_parts(Some(step), step), (None, step, true));
+        assert_eq!(
+            log_parts(Some(step), "cc -o app"),
+            (Some(step), "cc -o app", false)
+        );
+        assert_eq!(log_parts(None, "queued"), (None, "queued", false));
     }
 }
