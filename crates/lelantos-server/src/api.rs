@@ -557,20 +557,20 @@ async fn kill_sandbox(
     Auth(key): Auth,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    match app.store.kill_sandbox(key, &id, now_ms())? {
-        None => Err(ApiError::not_found("sandbox", &id)),
-        Some(_) => {
-            // Also when it had already ended: removing what is gone is a no-op.
-            app.runtime
-                .stop(&id)
-                .await
-                .map_err(|m| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, m))?;
-            if let Some(template_id) = app.store.sandbox_template(&id)? {
-                crate::release_image(&app.store, app.runtime.as_ref(), &template_id).await;
-            }
-            Ok(StatusCode::NO_CONTENT)
-        }
+    if app.store.get_sandbox(key, &id)?.is_none() {
+        return Err(ApiError::not_found("sandbox", &id));
     }
+    // Stop it first: if the engine cannot, the sandbox stays `running` and the call can be
+    // retried (removing what is already gone is a no-op).
+    app.runtime
+        .stop(&id)
+        .await
+        .map_err(|m| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, m))?;
+    app.store.kill_sandbox(key, &id, now_ms())?;
+    if let Some(template_id) = app.store.sandbox_template(&id)? {
+        crate::release_image(&app.store, app.runtime.as_ref(), &template_id).await;
+    }
+    Ok(StatusCode::NO_CONTENT)
 }
 
 // ---------- OpenAPI ----------
