@@ -99,6 +99,11 @@ impl fmt::Display for ParseError {
 impl std::error::Error for ParseError {}
 
 impl Instruction {
+    /// The instruction's first physical line, trimmed (how it reads in the Dockerfile).
+    pub fn first_line(&self) -> &str {
+        self.source.first().map_or("", |s| s.trim())
+    }
+
     /// The value of flag `name` (without dashes), if present.
     pub fn flag(&self, name: &str) -> Option<&Flag> {
         self.flags

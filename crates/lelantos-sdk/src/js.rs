@@ -83,14 +83,11 @@ fn get(o: &JsValue, k: &str) -> JsValue {
     }
 }
 
-/// Splits an options object into the fields the call knows plus an optional `signal`.
-fn options_with_signal<const N: usize>(
-    what: &str,
-    v: &JsValue,
-    names: [&str; N],
-) -> Result<([Raw; N], Option<AbortSignal>), JsValue> {
+/// An options object as a request body (`undefined`/`null` count as `{}`) plus its optional
+/// `signal`, which is not part of the body.
+fn options_body(what: &str, v: &JsValue) -> Result<(Raw, Option<AbortSignal>), JsValue> {
     if v.is_undefined() || v.is_null() {
-        return Ok((std::array::from_fn(|_| Raw::Absent), None));
+        return Ok((Raw::Object(Vec::new()), None));
     }
     if !v.is_object() {
         return Err(field_error(
@@ -103,6 +100,16 @@ fn options_with_signal<const N: usize>(
     if let Raw::Object(entries) = &mut body {
         entries.retain(|(k, _)| k != "signal");
     }
+    Ok((body, signal))
+}
+
+/// Splits an options object into the fields the call knows plus an optional `signal`.
+fn options_with_signal<const N: usize>(
+    what: &str,
+    v: &JsValue,
+    names: [&str; N],
+) -> Result<([Raw; N], Option<AbortSignal>), JsValue> {
+    let (body, signal) = options_body(what, v)?;
     let fields = validate::take_fields(body, names).map_err(invalid)?;
     Ok((fields, signal))
 }
@@ -207,15 +214,8 @@ fn prepare(op: Op, a: &JsValue, b: &JsValue, c: &JsValue) -> Prepared {
     let opts = |v: &JsValue| options_with_signal("options", v, []).map(|(_, s)| s);
     match op {
         Op::CreateTemplate => {
-            let (f, signal) =
-                options_with_signal("options", a, validate::CreateTemplateInput::FIELDS)?;
-            let [dockerfile, alias, cpu_count, memory_mb] = f;
-            let input = validate::CreateTemplateInput {
-                dockerfile,
-                alias,
-                cpu_count,
-                memory_mb,
-            };
+            let (body, signal) = options_body("options", a)?;
+            let input = validate::CreateTemplateInput::from_raw(body).map_err(invalid)?;
             let c = validate::create_template_with(input, validate::dockerfile_quick)
                 .map_err(invalid)?;
             Ok((
@@ -275,15 +275,8 @@ fn prepare(op: Op, a: &JsValue, b: &JsValue, c: &JsValue) -> Prepared {
             Ok((client::list_path(limit, token.as_deref()), None, signal))
         }
         Op::CreateSandbox => {
-            let (f, signal) =
-                options_with_signal("options", a, validate::CreateSandboxInput::FIELDS)?;
-            let [template_id, timeout, metadata, env_vars] = f;
-            let input = validate::CreateSandboxInput {
-                template_id,
-                timeout,
-                metadata,
-                env_vars,
-            };
+            let (body, signal) = options_body("options", a)?;
+            let input = validate::CreateSandboxInput::from_raw(body).map_err(invalid)?;
             let c = validate::create_sandbox(input).map_err(invalid)?;
             Ok((
                 "/sandboxes".to_string(),

@@ -48,6 +48,20 @@ pub struct BuildFailure {
     pub reason: BuildReason,
 }
 
+impl BuildFailure {
+    /// A failure whose reason's message is the error line itself.
+    pub fn new(error: String, step: Option<String>, line: Option<u32>) -> BuildFailure {
+        BuildFailure {
+            reason: BuildReason {
+                message: error.clone(),
+                step,
+                line,
+            },
+            error,
+        }
+    }
+}
+
 /// Writes a build's log lines to the store, in order.
 pub struct LogSink {
     store: Store,
@@ -118,8 +132,7 @@ impl Builder for DryRunBuilder {
                 None,
             );
             for (i, ins) in job.parsed.instructions.iter().enumerate() {
-                let first = ins.source.first().map(|s| s.trim()).unwrap_or("");
-                let step = format!("[{}/{}] {}", i + 1, total, ellipsize(first, 80));
+                let step = format!("[{}/{}] {}", i + 1, total, ellipsize(ins.first_line(), 80));
                 logs.log(
                     LogLevel::Info,
                     &format!("line {}: {}", ins.line, ins.keyword),
@@ -132,14 +145,11 @@ impl Builder for DryRunBuilder {
                     }
                 }
                 if cancel.is_cancelled() {
-                    return Err(BuildFailure {
-                        error: "build cancelled".into(),
-                        reason: BuildReason {
-                            message: "build cancelled".into(),
-                            step: Some(step),
-                            line: Some(ins.line as u32),
-                        },
-                    });
+                    return Err(BuildFailure::new(
+                        "build cancelled".into(),
+                        Some(step),
+                        Some(ins.line as u32),
+                    ));
                 }
             }
             logs.log(
@@ -152,7 +162,8 @@ impl Builder for DryRunBuilder {
     }
 }
 
-fn ellipsize(s: &str, max: usize) -> String {
+/// `s` cut to at most `max` characters, with `…` when cut.
+pub(crate) fn ellipsize(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
         s.to_string()
     } else {

@@ -9,7 +9,7 @@
 //! - Sandboxes are containers of the template's image with `cpuCount` and `memoryMB` as hard
 //!   limits (`NanoCpus`, `Memory` = `MemorySwap`), the env vars, labels, and the network mode.
 
-use crate::builds::{BoxFuture, BuildFailure, BuildJob, Builder, LogSink};
+use crate::builds::{ellipsize, BoxFuture, BuildFailure, BuildJob, Builder, LogSink};
 use crate::runtime::{Runtime, SandboxSpec};
 use bollard::models::{BuildInfo, BuildInfoAux, ContainerCreateBody, HostConfig};
 use bollard::query_parameters::{
@@ -85,7 +85,7 @@ impl Engine {
         let mut dockerfile = std::borrow::Cow::Borrowed(job.dockerfile.as_str());
         if !self.heredocs {
             if let Some(rewritten) = without_heredocs(&job.dockerfile, &job.parsed)
-                .map_err(|m| failure(m.1, None, Some(m.0 as u32)))?
+                .map_err(|m| BuildFailure::new(m.1, None, Some(m.0 as u32)))?
             {
                 logs.log(
                     LogLevel::Info,
@@ -98,8 +98,9 @@ impl Engine {
                 dockerfile = std::borrow::Cow::Owned(rewritten);
             }
         }
-        let context = context_tar_gz(&dockerfile)
-            .map_err(|e| failure(format!("cannot pack the build context: {e}"), None, None))?;
+        let context = context_tar_gz(&dockerfile).map_err(|e| {
+            BuildFailure::new(format!("cannot pack the build context: {e}"), None, None)
+        })?;
         let options = BuildImageOptions {
             dockerfile: "Dockerfile".into(),
             t: Some(image.clone()),
@@ -130,7 +131,7 @@ impl Engine {
             let item = tokio::select! {
                 item = stream.next() => item,
                 // Dropping the stream closes the request; the engine cancels the solve.
-                _ = cancel.cancelled() => return Err(failure("build cancelled".into(), None, None)),
+                _ = cancel.cancelled() => return Err(BuildFailure::new("build cancelled".into(), None, None)),
             };
             match item {
                 None => break,
@@ -143,8 +144,8 @@ impl Engine {
             }
         }
         progress.flush(logs);
-        if let Some((_, error)) = progress.failed.clone() {
-            return Err(progress.failure(&error, logs));
+        if let Some((_, error)) = &progress.failed {
+            return Err(progress.failure(error, logs));
         }
         match self.docker.inspect_image(&image).await {
             Ok(i) => {
@@ -156,7 +157,7 @@ impl Engine {
                 );
                 Ok(())
             }
-            Err(e) => Err(failure(
+            Err(e) => Err(BuildFailure::new(
                 format!("the build finished but its image {image} is missing: {e}"),
                 None,
                 None,
@@ -170,17 +171,6 @@ fn engine_error_text(e: &bollard::errors::Error) -> String {
         bollard::errors::Error::DockerStreamError { error } => error.clone(),
         bollard::errors::Error::DockerResponseServerError { message, .. } => message.clone(),
         other => other.to_string(),
-    }
-}
-
-fn failure(error: String, step: Option<String>, line: Option<u32>) -> BuildFailure {
-    BuildFailure {
-        reason: BuildReason {
-            message: error.clone(),
-            step,
-            line,
-        },
-        error,
     }
 }
 
@@ -280,15 +270,22 @@ fn context_tar_gz(dockerfile: &str) -> std::io::Result<Vec<u8>> {
     gz.finish()
 }
 
+/// A BuildKit vertex: its name and the step label the log shows for it (worked out once).
+struct Vertex {
+    name: String,
+    label: Option<String>,
+}
+
 /// Turns BuildKit's status stream into log lines and remembers what failed.
 struct Progress<'a> {
     parsed: &'a Dockerfile,
-    names: HashMap<String, String>,
+    /// By digest.
+    vertexes: HashMap<String, Vertex>,
     started: HashSet<String>,
     done: HashSet<String>,
     partial: HashMap<String, String>,
     last_output: HashMap<String, String>,
-    /// The first vertex that reported an error: (name, error).
+    /// The first vertex that reported an error: (digest, error).
     failed: Option<(String, String)>,
 }
 
@@ -296,7 +293,7 @@ impl<'a> Progress<'a> {
     fn new(parsed: &'a Dockerfile) -> Self {
         Progress {
             parsed,
-            names: HashMap::new(),
+            vertexes: HashMap::new(),
             started: HashSet::new(),
             done: HashSet::new(),
             partial: HashMap::new(),
@@ -305,37 +302,40 @@ impl<'a> Progress<'a> {
         }
     }
 
+    /// The step label of a vertex seen before (output lines always follow their vertex).
+    fn label(&self, digest: &str) -> Option<&str> {
+        self.vertexes.get(digest).and_then(|v| v.label.as_deref())
+    }
+
     fn record(&mut self, info: BuildInfo, logs: &LogSink) {
         if let Some(BuildInfoAux::BuildKit(status)) = info.aux {
             for v in status.vertexes {
-                let name = v.name.clone();
-                self.names.insert(v.digest.clone(), name.clone());
-                let step = step_label(self.parsed, &name);
+                let parsed = self.parsed;
+                let vertex = self
+                    .vertexes
+                    .entry(v.digest.clone())
+                    .or_insert_with(|| Vertex {
+                        label: step_label(parsed, &v.name),
+                        name: v.name.clone(),
+                    });
+                let (name, step) = (vertex.name.as_str(), vertex.label.as_deref());
                 // How the Dockerfile reached BuildKit is our business, not the user's.
                 let plumbing =
                     name == "[internal] load remote build context" || name == "copy /context /";
                 if v.started.is_some() && self.started.insert(v.digest.clone()) && !plumbing {
-                    logs.log(
-                        LogLevel::Info,
-                        step.as_deref().unwrap_or(&name),
-                        step.as_deref(),
-                    );
+                    logs.log(LogLevel::Info, step.unwrap_or(name), step);
                 }
                 if !v.error.is_empty() {
-                    logs.log(
-                        LogLevel::Error,
-                        &format!("ERROR: {}", v.error),
-                        step.as_deref(),
-                    );
+                    logs.log(LogLevel::Error, &format!("ERROR: {}", v.error), step);
                     if self.failed.is_none() {
-                        self.failed = Some((name.clone(), v.error.clone()));
+                        self.failed = Some((v.digest.clone(), v.error.clone()));
                     }
                 } else if v.completed.is_some()
                     && self.done.insert(v.digest.clone())
                     && v.cached
                     && !plumbing
                 {
-                    logs.log(LogLevel::Info, "CACHED", step.as_deref());
+                    logs.log(LogLevel::Info, "CACHED", step);
                 }
             }
             for l in status.logs {
@@ -346,22 +346,20 @@ impl<'a> Progress<'a> {
                     let line: String = buf.drain(..=i).collect();
                     let line = line.trim_end_matches(['\n', '\r']);
                     if !line.trim().is_empty() {
-                        let name = self.names.get(&l.vertex).cloned().unwrap_or_default();
-                        logs.log(
-                            LogLevel::Info,
-                            line,
-                            step_label(self.parsed, &name).as_deref(),
-                        );
+                        let step = self
+                            .vertexes
+                            .get(&l.vertex)
+                            .and_then(|v| v.label.as_deref());
+                        logs.log(LogLevel::Info, line, step);
                         self.last_output.insert(l.vertex.clone(), line.to_string());
                     }
                 }
             }
             for w in status.warnings {
-                let name = self.names.get(&w.vertex).cloned().unwrap_or_default();
                 logs.log(
                     LogLevel::Warn,
                     &String::from_utf8_lossy(&w.short),
-                    step_label(self.parsed, &name).as_deref(),
+                    self.label(&w.vertex),
                 );
             }
         }
@@ -374,15 +372,11 @@ impl<'a> Progress<'a> {
 
     /// Logs what is left of unfinished output lines.
     fn flush(&mut self, logs: &LogSink) {
-        for (vertex, rest) in self.partial.drain() {
+        for (vertex, rest) in std::mem::take(&mut self.partial) {
+            let rest = rest.trim_end();
             if !rest.trim().is_empty() {
-                let name = self.names.get(&vertex).cloned().unwrap_or_default();
-                logs.log(
-                    LogLevel::Info,
-                    rest.trim_end(),
-                    step_label(self.parsed, &name).as_deref(),
-                );
-                self.last_output.insert(vertex, rest.trim_end().to_string());
+                logs.log(LogLevel::Info, rest, self.label(&vertex));
+                self.last_output.insert(vertex, rest.to_string());
             }
         }
     }
@@ -391,7 +385,11 @@ impl<'a> Progress<'a> {
     /// human line pointing at the failing instruction.
     fn failure(&self, engine_error: &str, logs: &LogSink) -> BuildFailure {
         logs.log(LogLevel::Error, engine_error.trim(), None);
-        let name = self.failed.as_ref().map(|(n, _)| n.as_str());
+        let name = self
+            .failed
+            .as_ref()
+            .and_then(|(digest, _)| self.vertexes.get(digest))
+            .map(|v| v.name.as_str());
         let first_line = engine_error.lines().next().unwrap_or("").trim();
         // The base image could not be loaded: BuildKit reports it on the metadata vertex.
         let missing_base = name
@@ -413,26 +411,21 @@ impl<'a> Progress<'a> {
             return BuildFailure {
                 reason: BuildReason {
                     message: first_line.to_string(),
-                    step: from.map(|i| {
-                        i.source
-                            .first()
-                            .map(|s| s.trim().to_string())
-                            .unwrap_or_default()
-                    }),
+                    step: from.map(|i| i.first_line().to_string()),
                     line: from.map(|i| i.line as u32),
                 },
                 error,
             };
         }
         let located = name.and_then(|n| locate(self.parsed, n));
-        let output = self.failed.as_ref().and_then(|(n, _)| {
-            let digest = self.names.iter().find(|(_, v)| *v == n).map(|(d, _)| d)?;
-            self.last_output.get(digest).cloned()
-        });
+        let output = self
+            .failed
+            .as_ref()
+            .and_then(|(digest, _)| self.last_output.get(digest));
         let exit = exit_code(engine_error);
         match located {
             Some(ins) => {
-                let instr = ellipsize(ins.source.first().map(|s| s.trim()).unwrap_or(""), 80);
+                let instr = ellipsize(ins.first_line(), 80);
                 let what = match (&output, exit) {
                     (Some(o), Some(c)) => format!("exit code {c}: {}", ellipsize(o, 160)),
                     (Some(o), None) => ellipsize(o, 160),
@@ -443,12 +436,16 @@ impl<'a> Progress<'a> {
                     error: format!("Dockerfile line {}: {instr} failed: {what}", ins.line),
                     reason: BuildReason {
                         message: ellipsize(first_line, 300),
-                        step: name.and_then(|n| step_label(self.parsed, n)),
+                        step: self
+                            .failed
+                            .as_ref()
+                            .and_then(|(digest, _)| self.label(digest))
+                            .map(str::to_string),
                         line: Some(ins.line as u32),
                     },
                 }
             }
-            None => failure(
+            None => BuildFailure::new(
                 format!("build failed: {}", ellipsize(first_line, 200)),
                 name.map(str::to_string),
                 parse_error_line(engine_error),
@@ -464,23 +461,10 @@ fn step_label(parsed: &Dockerfile, name: &str) -> Option<String> {
         return None;
     }
     let label = match (locate(parsed, name), name.split_once("] ")) {
-        (Some(ins), Some((number, _))) => format!(
-            "{number}] {}",
-            ins.source.first().map(|s| s.trim()).unwrap_or_default()
-        ),
+        (Some(ins), Some((number, _))) => format!("{number}] {}", ins.first_line()),
         _ => name.to_string(),
     };
     Some(ellipsize(&label, 120))
-}
-
-fn ellipsize(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        let mut t: String = s.chars().take(max - 1).collect();
-        t.push('…');
-        t
-    }
 }
 
 /// `dockerfile parse error line N` in an engine error (the frontend rejected the file).

@@ -87,6 +87,20 @@ async fn wait_for_log(s: &TestServer, t: &Value, needle: &str) -> Value {
 
 const WAIT: Duration = Duration::from_secs(120);
 
+/// Creates a template and waits until its build is `ready`.
+async fn ready_template(s: &TestServer, body: Value) -> Value {
+    let t = s.create(body).await;
+    assert_eq!(s.wait_build(&t, WAIT).await["status"], "ready");
+    t
+}
+
+/// Starts a sandbox (`201`) and returns its id.
+async fn start_sandbox(s: &TestServer, body: Value) -> String {
+    let r = s.post("/sandboxes", body).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    r.body["sandboxID"].as_str().unwrap().to_string()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs a Docker engine and local/busybox:latest: scripts/test runs these"]
 async fn steps_build_an_image_and_the_log_streams_while_it_runs() {
@@ -368,26 +382,24 @@ fn killed_during_a_build_then_restarted_the_build_ends() {
 async fn a_sandbox_is_a_container_with_the_templates_limits() {
     let s = server().await;
     let nonce = random_id(10);
-    let t = s
-        .create(json!({
+    let t = ready_template(
+        &s,
+        json!({
             "dockerfile": format!("FROM {BASE}\nRUN echo {nonce}\n"),
             "cpuCount": 1,
             "memoryMB": 256,
-        }))
-        .await;
-    assert_eq!(s.wait_build(&t, WAIT).await["status"], "ready");
-    let r = s
-        .post(
-            "/sandboxes",
-            json!({
-                "templateID": t["templateID"],
-                "envVars": { "APP_MODE": "test", "NONCE": nonce },
-                "metadata": { "owner": "tests" },
-            }),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.body);
-    let id = r.body["sandboxID"].as_str().unwrap().to_string();
+        }),
+    )
+    .await;
+    let id = start_sandbox(
+        &s,
+        json!({
+            "templateID": t["templateID"],
+            "envVars": { "APP_MODE": "test", "NONCE": nonce },
+            "metadata": { "owner": "tests" },
+        }),
+    )
+    .await;
     let name = format!("lelantos-{id}");
     let inspect = docker(&[
         "inspect",
@@ -435,18 +447,12 @@ async fn a_sandbox_is_a_container_with_the_templates_limits() {
 async fn a_sandbox_past_its_timeout_is_stopped_and_removed() {
     let s = server().await;
     let nonce = random_id(10);
-    let t = s
-        .create(json!({ "dockerfile": format!("FROM {BASE}\nRUN echo {nonce}\n") }))
-        .await;
-    assert_eq!(s.wait_build(&t, WAIT).await["status"], "ready");
-    let r = s
-        .post(
-            "/sandboxes",
-            json!({ "templateID": t["templateID"], "timeout": 1 }),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.body);
-    let id = r.body["sandboxID"].as_str().unwrap().to_string();
+    let t = ready_template(
+        &s,
+        json!({ "dockerfile": format!("FROM {BASE}\nRUN echo {nonce}\n") }),
+    )
+    .await;
+    let id = start_sandbox(&s, json!({ "templateID": t["templateID"], "timeout": 1 })).await;
     let name = format!("lelantos-{id}");
     assert!(docker(&["inspect", &name]).is_some());
     wait_until(
@@ -475,15 +481,9 @@ async fn a_sandbox_past_its_timeout_is_stopped_and_removed() {
 async fn a_sandbox_whose_process_ends_is_marked_stopped() {
     let s = server().await;
     let nonce = random_id(10);
-    let t = s
-        .create(json!({ "dockerfile": format!("FROM {BASE}\nRUN echo {nonce}\nCMD [\"sh\", \"-c\", \"sleep 1\"]\n") }))
-        .await;
-    assert_eq!(s.wait_build(&t, WAIT).await["status"], "ready");
-    let r = s
-        .post("/sandboxes", json!({ "templateID": t["templateID"] }))
-        .await;
-    assert_eq!(r.status, 201, "{}", r.body);
-    let id = r.body["sandboxID"].as_str().unwrap().to_string();
+    let df = format!("FROM {BASE}\nRUN echo {nonce}\nCMD [\"sh\", \"-c\", \"sleep 1\"]\n");
+    let t = ready_template(&s, json!({ "dockerfile": df })).await;
+    let id = start_sandbox(&s, json!({ "templateID": t["templateID"] })).await;
     assert_eq!(
         s.get(&format!("/sandboxes/{id}")).await.body["state"],
         "running"
